@@ -1,0 +1,34 @@
+#!/bin/sh
+# Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22, the npm packages
+# (exact versions from package-lock.json) and a Chromium-based browser.
+# On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
+set -eu
+cd "$(dirname "$0")/.."
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(node_major)" -lt 22 ]; then
+  if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
+    echo "setup: installing Node.js 24 into /usr/local (found $(node --version 2>/dev/null || echo none))"
+    npm install -g --prefix /usr/local --no-fund --no-audit node@24 >/dev/null
+    hash -r 2>/dev/null || true
+  fi
+  if [ "$(node_major)" -lt 22 ]; then
+    echo "setup: bookout needs Node.js 22 or newer (24 recommended). Install it from https://nodejs.org and run this again." >&2
+    exit 1
+  fi
+fi
+echo "setup: node $(node --version)"
+
+npm ci --no-fund --no-audit
+
+if node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); const b = m.findBrowser(process.env.BROWSER_PATH || undefined); console.log('setup: browser ' + b.executablePath);" 2>/dev/null; then
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing Chromium from the Debian/Ubuntu packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+else
+  npx playwright-core install chromium
+fi
+node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); console.log('setup: browser ' + m.findBrowser().executablePath);"
