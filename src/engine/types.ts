@@ -1,0 +1,60 @@
+import type { TaskFailure } from './failure.ts';
+
+/** One unit of work, leased to exactly one worker at a time. */
+export interface Task {
+  readonly id: string;
+  /** Counted attempts before this one (0 on the first try). */
+  readonly attempts: number;
+  /** Retries that were not counted (shared failures such as an expired session). */
+  readonly freeRetries: number;
+}
+
+/** Where tasks come from and where their outcome goes. Implemented by the ledger. */
+export interface TaskQueue<T extends Task, R> {
+  /** Lease the next task that is ready now to `owner`; null when none is ready now. */
+  lease(owner: string, now: number): T | null;
+  /** Earliest time a waiting (backed-off) task becomes ready; null when none waits. */
+  nextReadyAt(): number | null;
+  /** Tasks that still need work, leased ones included. */
+  unfinishedCount(): number;
+  complete(task: T, result: R, durationMs: number): void;
+  /** Put the task back, ready at `notBefore`. `counted` says whether this used up an attempt. */
+  retry(task: T, failure: TaskFailure, notBefore: number, counted: boolean): void;
+  giveUp(task: T, failure: TaskFailure): void;
+  /** Return a leased task untouched (the run is stopping). */
+  release(task: T): void;
+}
+
+/** A worker's private resource (for bookout: one browser tab). */
+export interface Slot {
+  /** False once the resource died (closed tab, crashed browser): the worker then makes a new one. */
+  isUsable(): boolean;
+  /** Free the resource. Disposing must also stop any work still running on it. */
+  dispose(): Promise<void>;
+}
+
+export interface SlotFactory<S extends Slot> {
+  create(workerId: number): Promise<S>;
+}
+
+export interface TaskContext {
+  /** Aborted when the task timed out, stalled or the run is stopping. */
+  readonly signal: AbortSignal;
+  /** Report progress: names the current step and feeds the watchdog. */
+  step(name: string): void;
+}
+
+/** What a worker does with one task on its slot. Throw a TaskFailure to say how it failed. */
+export interface Job<T extends Task, S extends Slot, R> {
+  run(task: T, slot: S, context: TaskContext): Promise<R>;
+}
+
+/**
+ * Recoveries for failures that concern every worker. Each runs once while all workers wait;
+ * throwing stops the run (a TaskFailure of kind `fatal` gives the message shown to the user).
+ */
+export interface RecoveryHooks {
+  session(failure: TaskFailure): Promise<void>;
+  unavailable(failure: TaskFailure): Promise<void>;
+  browser(failure: TaskFailure): Promise<void>;
+}
