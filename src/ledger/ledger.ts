@@ -1,0 +1,324 @@
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+
+export type VehicleState = 'pending' | 'leased' | 'done' | 'failed';
+
+export interface VehicleTask {
+  readonly id: string;
+  readonly attempts: number;
+  readonly freeRetries: number;
+}
+
+export interface SavedPdf {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface RejectedRow {
+  rowNumber: number;
+  value: string;
+  reason: string;
+}
+
+export interface VehicleRow {
+  ref: string;
+  state: VehicleState;
+  attempts: number;
+  file: string | null;
+  sha256: string | null;
+  durationMs: number | null;
+  failureKind: string | null;
+  failureReason: string | null;
+}
+
+export interface Counts {
+  total: number;
+  pending: number;
+  leased: number;
+  done: number;
+  failed: number;
+  rejected: number;
+}
+
+export interface AttemptOutcome {
+  worker?: string;
+  startedAt?: number;
+  kind?: string;
+  reason?: string;
+}
+
+/**
+ * The state database of one run (SQLite, WAL). The single source of truth: files and reports are
+ * derived from it. Every change is one transaction, so a kill at any moment leaves it consistent.
+ */
+export class Ledger {
+  readonly path: string;
+  #db: DatabaseSync;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+  }
+
+  /** Opens (and creates) the ledger for writing. */
+  static open(path: string): Ledger {
+    const db = new DatabaseSync(path, { timeout: 5000 });
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+    db.exec(SCHEMA);
+    const ledger = new Ledger(path, db);
+    const version = ledger.getMeta('schema_version');
+    if (version === undefined) ledger.setMeta('schema_version', String(SCHEMA_VERSION));
+    else if (Number(version) !== SCHEMA_VERSION) throw new Error(`state database ${path} has schema ${version}, this bookout expects ${SCHEMA_VERSION}`);
+    return ledger;
+  }
+
+  /** Opens an existing ledger read-only, for status and reports from another process. */
+  static openReadOnly(path: string): Ledger {
+    return new Ledger(path, new DatabaseSync(path, { readOnly: true, timeout: 5000 }));
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #transaction<V>(work: () => V): V {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #run(sql: string, ...params: SQLInputValue[]): void {
+    this.#db.prepare(sql).run(...params);
+  }
+
+  #get<Row>(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.#db.prepare(sql).get(...params) as Row | undefined;
+  }
+
+  #all<Row>(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.#db.prepare(sql).all(...params) as Row[];
+  }
+
+  // --- run metadata -------------------------------------------------------------------------
+
+  getMeta(key: string): string | undefined {
+    return this.#get<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  increment(counter: string, by = 1): void {
+    this.#run('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value', counter, by);
+  }
+
+  counter(counter: string): number {
+    return this.#get<{ value: number }>('SELECT value FROM counters WHERE name = ?', counter)?.value ?? 0;
+  }
+
+  // --- inventory ----------------------------------------------------------------------------
+
+  hasInventory(): boolean {
+    return this.getMeta('inventory_imported_at') !== undefined;
+  }
+
+  /** Records the vehicles of the run, once. Duplicate references collapse into one vehicle. */
+  importInventory(refs: readonly string[], rejected: readonly RejectedRow[], now = Date.now()): void {
+    this.#transaction(() => {
+      const insert = this.#db.prepare('INSERT OR IGNORE INTO vehicles (ref, position, updated_at) VALUES (?, ?, ?)');
+      refs.forEach((ref, position) => insert.run(ref, position, now));
+      const reject = this.#db.prepare('INSERT INTO rejected_rows (row_number, value, reason) VALUES (?, ?, ?)');
+      for (const row of rejected) reject.run(row.rowNumber, row.value, row.reason);
+      this.setMeta('inventory_imported_at', String(now));
+    });
+  }
+
+  rejectedRows(): RejectedRow[] {
+    return this.#all<{ row_number: number; value: string; reason: string }>('SELECT row_number, value, reason FROM rejected_rows ORDER BY row_number').map(
+      (row) => ({ rowNumber: row.row_number, value: row.value, reason: row.reason }),
+    );
+  }
+
+  // --- the queue ----------------------------------------------------------------------------
+
+  /** After a crash, leases held by the dead process go back to pending (not counted as attempts). */
+  releaseAllLeases(now = Date.now()): number {
+    const before = this.counts().leased;
+    this.#run("UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE state = 'leased'", now);
+    return before;
+  }
+
+  /** Leases the first ready vehicle (inventory order), optionally only among `onlyRefs`. */
+  lease(owner: string, now: number, onlyRefs?: readonly string[]): VehicleTask | null {
+    const filter = onlyRefs ? 'AND ref IN (SELECT value FROM json_each(?))' : '';
+    const params: SQLInputValue[] = [owner, now, now, now];
+    if (onlyRefs) params.push(JSON.stringify(onlyRefs));
+    const row = this.#get<{ ref: string; attempts: number; free_retries: number }>(
+      `UPDATE vehicles SET state = 'leased', leased_by = ?, leased_at = ?, updated_at = ?
+       WHERE ref = (SELECT ref FROM vehicles WHERE state = 'pending' AND not_before <= ? ${filter} ORDER BY position LIMIT 1)
+       RETURNING ref, attempts, free_retries`,
+      ...params,
+    );
+    return row ? { id: row.ref, attempts: row.attempts, freeRetries: row.free_retries } : null;
+  }
+
+  /** Earliest time a backed-off vehicle becomes ready, or null. */
+  nextReadyAt(now: number, onlyRefs?: readonly string[]): number | null {
+    const filter = onlyRefs ? 'AND ref IN (SELECT value FROM json_each(?))' : '';
+    const params: SQLInputValue[] = [now];
+    if (onlyRefs) params.push(JSON.stringify(onlyRefs));
+    const row = this.#get<{ at: number | null }>(`SELECT MIN(not_before) AS at FROM vehicles WHERE state = 'pending' AND not_before > ? ${filter}`, ...params);
+    return row?.at ?? null;
+  }
+
+  /** Marks a vehicle done. Call only after its PDF is proven and safely on disk. */
+  complete(ref: string, pdf: SavedPdf, durationMs: number, outcome: AttemptOutcome = {}, now = Date.now()): void {
+    this.#transaction(() => {
+      this.#run(
+        `UPDATE vehicles SET state = 'done', attempts = attempts + 1, file = ?, bytes = ?, sha256 = ?, duration_ms = ?, done_at = ?,
+         failure_kind = NULL, failure_reason = NULL, leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
+        pdf.file, pdf.bytes, pdf.sha256, durationMs, now, now, ref,
+      );
+      this.#recordAttempt(ref, 'done', outcome, now);
+    });
+  }
+
+  retry(ref: string, notBefore: number, counted: boolean, outcome: AttemptOutcome, now = Date.now()): void {
+    this.#transaction(() => {
+      this.#run(
+        `UPDATE vehicles SET state = 'pending', not_before = ?, attempts = attempts + ?, free_retries = free_retries + ?,
+         failure_kind = ?, failure_reason = ?, leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
+        notBefore, counted ? 1 : 0, counted ? 0 : 1, outcome.kind ?? null, outcome.reason ?? null, now, ref,
+      );
+      this.#recordAttempt(ref, 'retry', outcome, now);
+    });
+  }
+
+  giveUp(ref: string, outcome: AttemptOutcome, now = Date.now()): void {
+    this.#transaction(() => {
+      this.#run(
+        `UPDATE vehicles SET state = 'failed', attempts = attempts + 1, failure_kind = ?, failure_reason = ?,
+         leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
+        outcome.kind ?? null, outcome.reason ?? null, now, ref,
+      );
+      this.#recordAttempt(ref, 'failed', outcome, now);
+    });
+  }
+
+  release(ref: string, now = Date.now()): void {
+    this.#run("UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ? AND state = 'leased'", now, ref);
+  }
+
+  /** Puts vehicles back in the queue with fresh attempts (validate --fix, --retry-failed). */
+  requeue(refs: readonly string[], now = Date.now()): void {
+    this.#transaction(() => {
+      const update = this.#db.prepare(
+        `UPDATE vehicles SET state = 'pending', attempts = 0, free_retries = 0, not_before = 0, file = NULL, bytes = NULL, sha256 = NULL,
+         done_at = NULL, failure_kind = NULL, failure_reason = NULL, updated_at = ? WHERE ref = ? AND state != 'leased'`,
+      );
+      for (const ref of refs) update.run(now, ref);
+    });
+  }
+
+  #recordAttempt(ref: string, outcome: 'done' | 'retry' | 'failed', details: AttemptOutcome, now: number): void {
+    this.#run(
+      'INSERT INTO attempts (ref, worker, started_at, ended_at, outcome, kind, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ref, details.worker ?? null, details.startedAt ?? null, now, outcome, details.kind ?? null, details.reason ?? null,
+    );
+  }
+
+  // --- reading ------------------------------------------------------------------------------
+
+  counts(): Counts {
+    const rows = this.#all<{ state: VehicleState; n: number }>('SELECT state, COUNT(*) AS n FROM vehicles GROUP BY state');
+    const counts: Counts = { total: 0, pending: 0, leased: 0, done: 0, failed: 0, rejected: 0 };
+    for (const row of rows) {
+      counts[row.state] = row.n;
+      counts.total += row.n;
+    }
+    counts.rejected = this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM rejected_rows')?.n ?? 0;
+    return counts;
+  }
+
+  vehicles(state?: VehicleState): VehicleRow[] {
+    const where = state ? 'WHERE state = ?' : '';
+    const params: SQLInputValue[] = state ? [state] : [];
+    return this.#all<{
+      ref: string; state: VehicleState; attempts: number; file: string | null; sha256: string | null;
+      duration_ms: number | null; failure_kind: string | null; failure_reason: string | null;
+    }>(`SELECT ref, state, attempts, file, sha256, duration_ms, failure_kind, failure_reason FROM vehicles ${where} ORDER BY position`, ...params).map((row) => ({
+      ref: row.ref,
+      state: row.state,
+      attempts: row.attempts,
+      file: row.file,
+      sha256: row.sha256,
+      durationMs: row.duration_ms,
+      failureKind: row.failure_kind,
+      failureReason: row.failure_reason,
+    }));
+  }
+
+  /** Durations of successful downloads, in ms, ascending. */
+  successDurations(): number[] {
+    return this.#all<{ d: number }>("SELECT duration_ms AS d FROM vehicles WHERE state = 'done' AND duration_ms IS NOT NULL ORDER BY d").map((row) => row.d);
+  }
+
+  /** Counted retries over the whole run. */
+  retryCount(): number {
+    return this.#get<{ n: number }>("SELECT COUNT(*) AS n FROM attempts WHERE outcome = 'retry'")?.n ?? 0;
+  }
+
+  /** Vehicles attempted at least once. */
+  attemptedCount(): number {
+    return this.#get<{ n: number }>("SELECT COUNT(*) AS n FROM vehicles WHERE attempts > 0 OR state IN ('done', 'failed')")?.n ?? 0;
+  }
+
+  // --- invocations --------------------------------------------------------------------------
+
+  startInvocation(workers: number, now = Date.now()): number {
+    const row = this.#get<{ id: number }>('INSERT INTO invocations (started_at, workers) VALUES (?, ?) RETURNING id', now, workers);
+    return row!.id;
+  }
+
+  endInvocation(id: number, outcome: string, now = Date.now()): void {
+    this.#run('UPDATE invocations SET ended_at = ?, outcome = ? WHERE id = ?', now, outcome, id);
+  }
+
+  /** Wall time of all invocations of this run; one still open counts up to `now`. */
+  totalRuntimeMs(now = Date.now()): number {
+    const row = this.#get<{ ms: number | null }>('SELECT SUM(COALESCE(ended_at, ?) - started_at) AS ms FROM invocations', now);
+    return row?.ms ?? 0;
+  }
+
+  /** An invocation that never ended means the process was killed (or is still running). */
+  openInvocationCount(): number {
+    return this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM invocations WHERE ended_at IS NULL')?.n ?? 0;
+  }
+
+  /** Closes invocations of a killed process, ending them at the last change they made. */
+  closeOpenInvocations(outcome: string): void {
+    this.#run('UPDATE invocations SET ended_at = MAX(started_at, COALESCE((SELECT MAX(updated_at) FROM vehicles), started_at)), outcome = ? WHERE ended_at IS NULL', outcome);
+  }
+
+  // --- the sealed session -------------------------------------------------------------------
+
+  saveSealedSession(sealed: Uint8Array, now = Date.now()): void {
+    this.#run('INSERT INTO session (id, sealed, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at', sealed, now);
+  }
+
+  loadSealedSession(): Uint8Array | undefined {
+    return this.#get<{ sealed: Uint8Array }>('SELECT sealed FROM session WHERE id = 1')?.sealed;
+  }
+
+  clearSealedSession(): void {
+    this.#run('DELETE FROM session');
+  }
+}
