@@ -1,0 +1,37 @@
+/**
+ * Console output must be ASCII only: a Windows code page cannot print anything else.
+ * Common typographic characters become their ASCII look-alikes; anything else becomes '?'.
+ */
+export function toAscii(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u2018\u2019\u201a\u2032]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u2033]/g, '"')
+    .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replace(/\u2026/g, '...')
+    .replace(/[\u00a0\u2000-\u200b]/g, ' ')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x09\x0a\x0d\x20-\x7e]/g, '?');
+}
+
+/** Replaces every occurrence of the given secrets (and their URL-encoded forms) with '***'. */
+export function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < 3) continue; // too short to be told apart from ordinary text
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  const sorted = [...forms].sort((a, b) => b.length - a.length);
+  return (text: string) => sorted.reduce((result, form) => result.split(form).join('***'), text);
+}
+
+export function formatDuration(ms: number): string {
+  const totalSeconds = Math.max(0, Math.round(ms / 1000));
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
+}
