@@ -1,0 +1,159 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { UserError } from '../errors.ts';
+
+/** Everything a run can be configured with. Read once per command, passed down explicitly. */
+export interface Settings {
+  username: string;
+  password: string;
+  /** Where the portal lives; only its origin is used. */
+  portalUrl: string;
+  downloadFolder: string;
+  workers: number;
+  headless: boolean;
+  blockResources: boolean;
+  taskTimeoutMs: number;
+  stallTimeoutMs: number;
+  maxRetries: number;
+  /** Vehicles one invocation may start; undefined = all. */
+  maxDownloads: number | undefined;
+  browserPath: string | undefined;
+  pauseBetweenVehiclesMs: number;
+  recycleTabEvery: number;
+}
+
+type Key = keyof Settings;
+
+interface Definition<K extends Key> {
+  key: K;
+  env: string;
+  aliases?: string[];
+  /** Commander option attribute name, when the setting also has a flag. */
+  flag?: string;
+  description: string;
+  defaultText: string;
+  parse: (raw: string, name: string) => Settings[K];
+  fallback?: Settings[K];
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return value;
+  };
+}
+
+function seconds(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const value = Number(raw.trim());
+    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got "${raw}")`);
+    return Math.round(value * 1000);
+  };
+}
+
+function boolean(raw: string, name: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new Error(`${name} must be true or false (got "${raw}")`);
+}
+
+function text(raw: string, name: string): string {
+  if (raw.trim() === '') throw new Error(`${name} is empty`);
+  return raw.trim();
+}
+
+function portalUrl(raw: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new Error(`${name} must be a web address such as https://extapps.jdpowervalues.com (got "${raw}")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must start with https:// (got "${raw}")`);
+  return url.origin;
+}
+
+/** Every setting: its variable, flag, meaning and default. The README's table is this table. */
+export const SETTINGS: { [K in Key]: Definition<K> } = {
+  username: { key: 'username', env: 'JD_USER', flag: 'user', description: 'Portal user name', defaultText: '(required)', parse: text },
+  password: { key: 'password', env: 'JD_PASS', description: 'Portal password (environment or .env only, never a flag)', defaultText: '(required)', parse: (raw, name) => { if (raw === '') throw new Error(`${name} is empty`); return raw; } },
+  portalUrl: { key: 'portalUrl', env: 'PORTAL_URL', flag: 'portalUrl', description: 'Portal address', defaultText: 'https://extapps.jdpowervalues.com', parse: portalUrl, fallback: 'https://extapps.jdpowervalues.com' },
+  downloadFolder: { key: 'downloadFolder', env: 'DOWNLOAD_FOLDER', flag: 'out', description: 'Folder that holds the run folders', defaultText: './downloads', parse: text, fallback: 'downloads' },
+  workers: { key: 'workers', env: 'WORKERS', aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'], flag: 'workers', description: 'Tabs working in parallel (one login)', defaultText: '5', parse: integer(1, 32), fallback: 5 },
+  headless: { key: 'headless', env: 'HEADLESS', flag: 'headless', description: 'Hide the browser (false shows it)', defaultText: 'true', parse: boolean, fallback: true },
+  blockResources: { key: 'blockResources', env: 'BLOCK_RESOURCES', flag: 'blockResources', description: 'Skip images, stylesheets, fonts and media after the export', defaultText: 'true', parse: boolean, fallback: true },
+  taskTimeoutMs: { key: 'taskTimeoutMs', env: 'TASK_TIMEOUT', flag: 'taskTimeout', description: 'Seconds one vehicle may take before its tab is closed and it is retried', defaultText: '180', parse: seconds(10, 3600), fallback: 180_000 },
+  stallTimeoutMs: { key: 'stallTimeoutMs', env: 'STALL_TIMEOUT', flag: 'stallTimeout', description: 'Seconds a tab may show no progress before the watchdog replaces it', defaultText: '90', parse: seconds(5, 3600), fallback: 90_000 },
+  maxRetries: { key: 'maxRetries', env: 'MAX_RETRIES', flag: 'retries', description: 'Retries per vehicle after a failure', defaultText: '2', parse: integer(0, 10), fallback: 2 },
+  maxDownloads: { key: 'maxDownloads', env: 'MAX_DOWNLOADS', flag: 'maxDownloads', description: 'Vehicles to start in this invocation', defaultText: 'all', parse: integer(1, 1_000_000), fallback: undefined },
+  browserPath: { key: 'browserPath', env: 'BROWSER_PATH', flag: 'browser', description: 'Browser executable (Chrome, Edge or Chromium)', defaultText: 'found automatically', parse: text, fallback: undefined },
+  pauseBetweenVehiclesMs: { key: 'pauseBetweenVehiclesMs', env: 'PAUSE_BETWEEN_VEHICLES', flag: 'pause', description: 'Seconds each tab waits between vehicles', defaultText: '0', parse: seconds(0, 600), fallback: 0 },
+  recycleTabEvery: { key: 'recycleTabEvery', env: 'RECYCLE_TAB_EVERY', description: 'Vehicles per tab before the tab is replaced (memory); 0 never', defaultText: '50', parse: integer(0, 100_000), fallback: 50 },
+};
+
+export interface SettingsSources {
+  /** Values from command-line flags, by commander attribute name, as strings. */
+  flags?: Record<string, string | boolean | undefined>;
+  env?: NodeJS.ProcessEnv;
+  /** Path of a .env file; default `.env` in the current folder when it exists; false reads none. */
+  envFile?: string | false;
+  /** Settings that must be present (credentials for `run`, not for `status`). */
+  require?: Key[];
+}
+
+/** Reads `.env`, the environment and flags (flags win, then the environment, then .env). */
+export function loadSettings(sources: SettingsSources = {}): Settings {
+  const env = { ...readEnvFile(sources.envFile), ...stripUndefined(sources.env ?? process.env) };
+  const flags = sources.flags ?? {};
+  const problems: string[] = [];
+  const settings: Partial<Record<Key, unknown>> = {};
+  for (const definition of Object.values(SETTINGS) as Array<Definition<Key>>) {
+    const { raw, name } = rawValue(definition, flags, env);
+    if (raw === undefined) {
+      if (sources.require?.includes(definition.key)) problems.push(`${definition.env} is not set (${definition.description.toLowerCase()})`);
+      settings[definition.key] = definition.fallback;
+      continue;
+    }
+    try {
+      settings[definition.key] = definition.parse(raw, name);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new UserError(`Settings are not valid:\n  - ${problems.join('\n  - ')}`);
+  return settings as Settings;
+}
+
+function rawValue(definition: Definition<Key>, flags: SettingsSources['flags'] & object, env: Record<string, string>): { raw?: string; name: string } {
+  const flag = definition.flag ? flags[definition.flag] : undefined;
+  if (flag !== undefined) return { raw: String(flag), name: `--${kebab(definition.flag!)}` };
+  for (const name of [definition.env, ...(definition.aliases ?? [])]) {
+    if (env[name] !== undefined) return { raw: env[name], name };
+  }
+  return { name: definition.env };
+}
+
+function readEnvFile(path: string | false | undefined): Record<string, string> {
+  if (path === false) return {};
+  const file = resolve(path ?? '.env');
+  if (!existsSync(file)) {
+    if (path) throw new UserError(`The settings file ${path} does not exist.`);
+    return {};
+  }
+  try {
+    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    throw new UserError(`The settings file ${file} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+function stripUndefined(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
