@@ -1,0 +1,70 @@
+import type { Locator, Page, Request, Response } from 'playwright-core';
+import { TaskFailure } from '../engine/failure.ts';
+import { failureFromNetworkError, failureFromStatus } from '../browser/web-failures.ts';
+import { SELECTORS } from './selectors.ts';
+
+export type Landing = 'expected' | 'login' | 'license';
+
+/**
+ * While an action runs, turns an error answer into a rejection: an HTTP error or network failure
+ * of the tab's main document, or of an AJAX call (the grid's callbacks).
+ */
+export function watchForErrors(page: Page, what: string): { failed: Promise<never>; stop(): void } {
+  let reject: (failure: TaskFailure) => void = () => undefined;
+  const failed = new Promise<never>((_, fail) => (reject = fail));
+  failed.catch(() => undefined);
+  const watched = (request: Request) =>
+    (request.isNavigationRequest() && request.frame() === page.mainFrame()) || ['xhr', 'fetch'].includes(request.resourceType());
+  const onResponse = (response: Response) => {
+    if (!watched(response.request())) return;
+    const failure = failureFromStatus(response.status(), response.headers(), what);
+    if (failure) reject(failure);
+  };
+  const onRequestFailed = (request: Request) => {
+    const errorText = request.failure()?.errorText ?? '';
+    // ERR_ABORTED: a navigation replaced by another one or by a download; not a failure.
+    if (watched(request) && !errorText.includes('ERR_ABORTED')) reject(failureFromNetworkError(errorText, what));
+  };
+  page.on('response', onResponse);
+  page.on('requestfailed', onRequestFailed);
+  return {
+    failed,
+    stop: () => {
+      page.off('response', onResponse);
+      page.off('requestfailed', onRequestFailed);
+    },
+  };
+}
+
+/** Runs `action` and rejects as soon as the page gets an error answer. */
+export async function failFastOnErrors<V>(page: Page, what: string, action: () => Promise<V>): Promise<V> {
+  const watch = watchForErrors(page, what);
+  try {
+    return await Promise.race([action(), watch.failed]);
+  } finally {
+    watch.stop();
+  }
+}
+
+/** Waits until the page shows `expected`, the login form or the license checkbox, and says which. */
+export async function waitForLanding(page: Page, expected: Locator, timeoutMs: number): Promise<Landing> {
+  const login = page.locator(SELECTORS.username);
+  const license = page.locator(SELECTORS.licenseCheckbox);
+  await expected.or(login).or(license).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  if (await license.isVisible()) return 'license';
+  if (await login.isVisible()) return 'login';
+  return 'expected';
+}
+
+/** The failure for landing on the login or license page in the middle of the work. */
+export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string): TaskFailure {
+  return landing === 'login'
+    ? new TaskFailure('session', `${where}: the portal showed the login page (the session ended)`)
+    : new TaskFailure('session', `${where}: the portal showed the license page again`);
+}
+
+/** `waitForLanding` that insists on `expected`, throwing a session failure otherwise. */
+export async function expectLanding(page: Page, expected: Locator, where: string, timeoutMs: number): Promise<void> {
+  const landing = await waitForLanding(page, expected, timeoutMs);
+  if (landing !== 'expected') throw sessionLost(landing, where);
+}
