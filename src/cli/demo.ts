@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { loadSettings } from '../config/settings.ts';
+import { runBookout } from '../job/run-bookout.ts';
+import type { ConsoleOutput } from '../ui/console.ts';
+import { interruptible } from './signals.ts';
+
+/**
+ * `bookout demo`: starts the simulated portal (a separate program, in sim/) inside this process
+ * and runs the whole job against it, exactly as against the real portal.
+ */
+export async function demoCommand(output: ConsoleOutput, options: { vehicles: string; workers: string; out: string }): Promise<number> {
+  const { startPortal } = await import('../../sim/index.ts');
+  const portal = await startPortal({ vehicles: Number(options.vehicles), profile: 'fast', seed: 1 });
+  output.line(`Demo: a simulated ValuesOnline portal runs at ${portal.url} with ${portal.inventory.length} vehicles.`);
+  try {
+    const settings = loadSettings({
+      envFile: false, // never the user's real .env
+      env: {
+        JD_USER: portal.credentials.username,
+        JD_PASS: portal.credentials.password,
+        PORTAL_URL: portal.url,
+        DOWNLOAD_FOLDER: resolve(options.out),
+        WORKERS: options.workers,
+        HEADLESS: process.env.HEADLESS ?? 'true',
+        BROWSER_PATH: process.env.BROWSER_PATH,
+      },
+    });
+    const outcome = await interruptible(output, (stopSignal) => runBookout({ settings, output, forceNew: true, stopSignal }));
+    const stats = portal.stats();
+    const generations = Object.values(stats.pdf.byRef).reduce((sum, count) => sum + count, 0);
+    output.line(
+      `The portal's own count: ${stats.logins.accepted} login, ${stats.logouts} logout, ${stats.sessionsAlive} sessions still alive, ` +
+        `${generations} PDFs generated for ${Object.keys(stats.pdf.byRef).length} vehicles.`,
+    );
+    output.line(`The PDFs are in ${outcome.paths.pdfs}`);
+    return outcome.exitCode;
+  } finally {
+    await portal.stop();
+  }
+}

@@ -1,0 +1,59 @@
+import { TaskFailure } from '../engine/failure.ts';
+import type { Job, TaskContext } from '../engine/types.ts';
+import type { SavedPdf, VehicleTask } from '../ledger/ledger.ts';
+import type { PdfStore } from '../output/pdf-store.ts';
+import { provePdf, type ProofFailure } from '../pdf/prove-pdf.ts';
+import type { BookoutTab } from '../portal/bookout-tab.ts';
+
+/** Disk errors no retry can fix: the run stops, with everything so far kept. */
+const DISK_FATAL = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
+
+export interface JobEvents {
+  alreadyOnDisk(reference: string): void;
+  wrongVehicle(reference: string, reason: string): void;
+}
+
+/** One vehicle: its report PDF, proven to be its own, safely on disk. */
+export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
+  #store: PdfStore;
+  #events: JobEvents;
+
+  constructor(store: PdfStore, events: JobEvents) {
+    this.#store = store;
+    this.#events = events;
+  }
+
+  async run(task: VehicleTask, tab: BookoutTab, context: TaskContext): Promise<SavedPdf> {
+    const reference = task.id;
+    context.step('checking disk');
+    const onDisk = await this.#store.prove(reference);
+    if (onDisk !== 'missing' && onDisk.proof.ok) {
+      this.#events.alreadyOnDisk(reference);
+      return onDisk.saved;
+    }
+    const bytes = await tab.downloadReport(reference, context.step);
+    context.step('proving PDF');
+    const proof = await provePdf(bytes, reference);
+    if (!proof.ok) throw this.#proofFailure(reference, proof);
+    context.signal.throwIfAborted(); // never write for a task the engine has given up on
+    context.step('saving PDF');
+    try {
+      return await this.#store.save(reference, bytes);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (DISK_FATAL.has(code)) throw new TaskFailure('fatal', `cannot write PDFs to ${this.#store.folder} (${code}: ${diskProblem(code)})`, { cause: error });
+      throw error;
+    }
+  }
+
+  #proofFailure(reference: string, proof: ProofFailure): TaskFailure {
+    if (proof.problem === 'other-vehicle') this.#events.wrongVehicle(reference, proof.reason);
+    return new TaskFailure('transient', `PDF rejected: ${proof.reason}`);
+  }
+}
+
+function diskProblem(code: string): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
+  if (code === 'EROFS') return 'the disk is read-only';
+  return 'permission denied';
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// bookout: downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in a dealer inventory.
+import { Command, CommanderError, Option } from 'commander';
+import { addSettingFlags, settingsFrom, settingsHelp } from './cli/program.ts';
+import { interruptible } from './cli/signals.ts';
+import { statusCommand } from './cli/status.ts';
+import { validateCommand } from './cli/validate.ts';
+import { UserError } from './errors.ts';
+import { runBookout } from './job/run-bookout.ts';
+import { ConsoleOutput } from './ui/console.ts';
+
+const output = new ConsoleOutput();
+
+function buildProgram(): Command {
+  const program = new Command('bookout')
+    .description('Downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in the dealer inventory, in parallel and resumably.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  addSettingFlags(
+    program
+      .command('run')
+      .description('Export the inventory and download every vehicle\'s PDF (blocks until done; run again to continue an unfinished run)')
+      .option('--new', 'start a new run folder even if the latest run is unfinished')
+      .option('--retry-failed', 'continue the latest run and try its failed vehicles again')
+      .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto')),
+  )
+    .addHelpText('after', settingsHelp())
+    .action(async (options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' }, command: Command) => {
+      const settings = settingsFrom(command, ['username', 'password']);
+      const outcome = await interruptible(output, (stopSignal) =>
+        runBookout({ settings, output, forceNew: options.new, retryFailed: options.retryFailed, progress: options.progress, stopSignal }),
+      );
+      process.exitCode = outcome.exitCode;
+    });
+
+  program
+    .command('status')
+    .description('Show the progress of a run (also while it runs, from another terminal)')
+    .option('--out <folder>', 'download folder (DOWNLOAD_FOLDER)')
+    .option('--run <folder>', 'a run folder; default: the latest one')
+    .option('--env-file <path>', 'settings file to read instead of ./.env')
+    .action((options: { run?: string }, command: Command) => {
+      process.exitCode = statusCommand(output, settingsFrom(command), options.run);
+    });
+
+  program
+    .command('validate')
+    .description('Prove every PDF of a run again: a PDF, complete, of its own vehicle')
+    .option('--fix', 'put bad or missing PDFs back in the queue (then run bookout run)')
+    .option('--out <folder>', 'download folder (DOWNLOAD_FOLDER)')
+    .option('--run <folder>', 'a run folder; default: the latest one')
+    .option('--env-file <path>', 'settings file to read instead of ./.env')
+    .action(async (options: { run?: string; fix?: boolean }, command: Command) => {
+      process.exitCode = await validateCommand(output, settingsFrom(command), options.run, options.fix === true);
+    });
+
+  program
+    .command('demo')
+    .description('Run the whole job against the built-in simulated portal (about 40 vehicles), headless')
+    .option('--vehicles <n>', 'inventory size of the simulated portal', '40')
+    .option('--workers <n>', 'tabs', '5')
+    .option('--out <folder>', 'where the demo run folders go', 'demo-output')
+    .action(async (options: { vehicles: string; workers: string; out: string }) => {
+      const { demoCommand } = await import('./cli/demo.ts');
+      process.exitCode = await demoCommand(output, options);
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else if (error instanceof UserError) {
+      output.line(`bookout: ${error.message}`);
+      process.exitCode = error.exitCode;
+    } else {
+      output.line(`bookout stopped by an unexpected problem: ${error instanceof Error ? error.message : String(error)}`);
+      if (process.env.BOOKOUT_DEBUG && error instanceof Error) output.line(error.stack ?? '');
+      process.exitCode = 4;
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { sealCookies, unsealCookies } from '../../src/browser/sealed-cookies.ts';
+import { UserError } from '../../src/errors.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { DurableWriter } from '../../src/output/atomic-write.ts';
+import { chooseRunFolder, createRunFolder, dateFolderName } from '../../src/output/run-folders.ts';
+import { unsafeFileNameReason } from '../../src/output/safe-name.ts';
+import { makeRedactor, toAscii } from '../../src/ui/text.ts';
+
+describe('run folders and resume', () => {
+  let base: string;
+  beforeEach(() => (base = mkdtempSync(join(tmpdir(), 'bookout-runs-'))));
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+  const day = new Date(2026, 10, 22);
+
+  function runWith(refs: string[], done: string[]): string {
+    const chosen = chooseRunFolder(base, { now: day });
+    const ledger = Ledger.open(chosen.paths.ledger);
+    ledger.importInventory(refs, []);
+    for (const ref of done) ledger.complete(ref, { file: `${ref}.pdf`, bytes: 1, sha256: 'x' }, 1);
+    ledger.close();
+    return chosen.paths.name;
+  }
+
+  it('names folders MM-DD-YYYY, then "(2)", "(3)" for further runs that day', () => {
+    assert.equal(dateFolderName(day), '11-22-2026');
+    assert.equal(runWith(['A'], ['A']), '11-22-2026');
+    assert.equal(runWith(['A'], ['A']), '11-22-2026 (2)');
+    assert.equal(runWith(['A'], ['A']), '11-22-2026 (3)');
+  });
+
+  it('continues the latest unfinished run instead of starting from zero; --new starts a fresh one', () => {
+    runWith(['A', 'B'], ['A']);
+    const again = chooseRunFolder(base, { now: day });
+    assert.equal(again.resumed, true);
+    assert.equal(again.paths.name, '11-22-2026');
+    const fresh = chooseRunFolder(base, { now: day, forceNew: true });
+    assert.equal(fresh.resumed, false);
+    assert.equal(fresh.paths.name, '11-22-2026 (2)');
+  });
+
+  it('a process killed while holding leases gives them back on the next start, uncounted', () => {
+    const paths = createRunFolder(join(base, '11-22-2026'));
+    const ledger = Ledger.open(paths.ledger);
+    ledger.importInventory(['A', 'B'], []);
+    assert.equal(ledger.lease('worker-1', Date.now())?.id, 'A');
+    ledger.startInvocation(2);
+    ledger.close(); // "killed" here
+    const next = Ledger.open(paths.ledger);
+    next.closeOpenInvocations('killed');
+    assert.equal(next.releaseAllLeases(), 1);
+    assert.deepEqual(next.counts(), { total: 2, pending: 2, leased: 0, done: 0, failed: 0, rejected: 0 });
+    assert.equal(next.vehicles()[0]?.attempts, 0);
+    assert.equal(next.openInvocationCount(), 0);
+    next.close();
+  });
+
+  it('an unwritable download folder is one clear error', () => {
+    const file = join(base, 'not-a-folder');
+    writeFileSync(file, 'x');
+    assert.throws(() => chooseRunFolder(join(file, 'downloads')), (error: unknown) => error instanceof UserError && /Cannot write to the download folder/.test(error.message));
+  });
+});
+
+describe('durable writes', () => {
+  it('leaves no temporary file next to the target, and replaces content whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookout-write-'));
+    try {
+      const writer = new DurableWriter(join(dir, 'tmp'));
+      const target = join(dir, 'out', 'file.pdf');
+      await writer.clearTemp();
+      rmSync(join(dir, 'out'), { recursive: true, force: true });
+      await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'out')));
+      await writer.write(target, 'first');
+      await writer.write(target, 'second');
+      assert.deepEqual(readdirSync(join(dir, 'out')), ['file.pdf']);
+      assert.deepEqual(readdirSync(join(dir, 'tmp')), []);
+      assert.equal(existsSync(target), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('names, secrets and ASCII', () => {
+  it('allows stock numbers as file names and nothing path-like', () => {
+    assert.equal(unsafeFileNameReason('165549A'), null);
+    for (const bad of ['', '../x', 'a/b', 'a\\b', 'CON', 'nul', '.hidden', 'x'.repeat(65), 'a b', 'a:b']) {
+      assert.notEqual(unsafeFileNameReason(bad), null, bad);
+    }
+  });
+
+  it('sealed cookies open only with the same credentials', () => {
+    const cookies = [{ name: '.ASPXAUTH', value: 'abc', domain: 'x', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' as const }];
+    const sealed = sealCookies(cookies, 'user\npass');
+    assert.equal(Buffer.from(sealed).includes('abc'), false);
+    assert.deepEqual(unsealCookies(sealed, 'user\npass'), cookies);
+    assert.equal(unsealCookies(sealed, 'user\nother'), null);
+  });
+
+  it('redacts credentials in every form and keeps output ASCII', () => {
+    const redact = makeRedactor(['p@ss word', 'dealer1']);
+    assert.equal(redact('login dealer1 with p@ss word or p%40ss%20word'), 'login *** with *** or ***');
+    assert.equal(toAscii('Caf\u00e9 \u2014 \u201cquoted\u201d \u2026 \u2713'), 'Cafe - "quoted" ... ?');
+  });
+});
