@@ -21,5 +21,9 @@ export async function launchChromium(options: LaunchOptions): Promise<Browser> {
     executablePath: found.executablePath,
     headless: options.headless,
     args: chromiumArgs(),
+    // bookout handles Ctrl-C itself: it must log out before the browser closes.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
 }

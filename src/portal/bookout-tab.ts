@@ -55,7 +55,9 @@ export class BookoutTab implements Slot {
       throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
     }
     step('opening vehicle');
-    await this.#navigate('opening the vehicle', () => search.row.locator(SELECTORS.bookoutLink).first().click(), SELECTORS.reportButton);
+    // The link holds only an image, which has no size when images are blocked: a real click would
+    // wait for it to become visible, so the click event is dispatched instead.
+    await this.#navigate('opening the vehicle', () => search.row.locator(SELECTORS.bookoutLink).first().dispatchEvent('click'), SELECTORS.reportButton);
     step('opening reports');
     const createPdf = this.page.getByRole('button', { name: SELECTORS.createPdfButtonName, exact: true });
     await failFastOnErrors(this.page, 'opening Print/Email Reports', async () => {
