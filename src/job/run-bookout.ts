@@ -79,6 +79,14 @@ async function lockRunFolder(paths: RunPaths): Promise<() => Promise<void>> {
   }
 }
 
+/** "opening inventory 0.4 s, filtering grid 0.2 s, ..." from a task's step timeline. */
+function stepDurations(timeline: Array<{ name: string; at: number }>, end: number): string {
+  return timeline
+    .slice(1)
+    .map((step, index) => `${step.name} ${(((timeline[index + 2]?.at ?? end) - step.at) / 1000).toFixed(2)} s`)
+    .join(', ');
+}
+
 class BookoutRun {
   readonly request: RunRequest;
   readonly settings: Settings;
@@ -276,16 +284,24 @@ class BookoutRun {
   }
 
   #observer(): PoolObserver<VehicleTask> {
+    const steps = new Map<string, Array<{ name: string; at: number }>>();
     return {
+      taskStarted: (_worker, task) => steps.set(task.id, [{ name: 'start', at: Date.now() }]),
+      taskStep: (_worker, task, name) => steps.get(task.id)?.push({ name, at: Date.now() }),
       taskSucceeded: (_worker, task, ms) => {
         this.finishedAt.push(Date.now());
-        this.log.detail(`${task.id}: done in ${(ms / 1000).toFixed(1)} s`);
+        this.log.detail(`${task.id}: done in ${(ms / 1000).toFixed(1)} s (${stepDurations(steps.get(task.id) ?? [], Date.now())})`);
+        steps.delete(task.id);
       },
       taskRetrying: (worker, task, failure, delayMs, counted) => {
+        steps.delete(task.id);
         if (counted) this.log.warn(`${task.id}: ${failure.message}; retry ${task.attempts + 1} of ${this.settings.maxRetries} in ${Math.round(delayMs / 1000)} s`);
         else this.log.detail(`${task.id} (tab ${worker}): ${failure.message}; will be redone after recovery`);
       },
-      taskFailed: (_worker, task, failure) => this.log.warn(`${task.id}: FAILED: ${failure.message}`),
+      taskFailed: (_worker, task, failure) => {
+        steps.delete(task.id);
+        this.log.warn(`${task.id}: FAILED: ${failure.message}`);
+      },
       recoveryStarted: (kind, failure) => {
         this.note = { session: 'signing in again', unavailable: 'waiting for the portal to answer', browser: 'restarting the browser', throttled: 'slowing down' }[kind];
         this.log.warn(`all tabs paused: ${failure.message}`);
