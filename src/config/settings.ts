@@ -16,6 +16,8 @@ export interface Settings {
   taskTimeoutMs: number;
   stallTimeoutMs: number;
   maxRetries: number;
+  /** Delay before the first retry; it doubles for each further one (at most 2 minutes). */
+  retryDelayMs: number;
   /** Vehicles one invocation may start; undefined = all. */
   maxDownloads: number | undefined;
   browserPath: string | undefined;
@@ -88,6 +90,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
   taskTimeoutMs: { key: 'taskTimeoutMs', env: 'TASK_TIMEOUT', flag: 'taskTimeout', description: 'Seconds one vehicle may take before its tab is closed and it is retried', defaultText: '180', parse: seconds(10, 3600), fallback: 180_000 },
   stallTimeoutMs: { key: 'stallTimeoutMs', env: 'STALL_TIMEOUT', flag: 'stallTimeout', description: 'Seconds a tab may show no progress before the watchdog replaces it', defaultText: '90', parse: seconds(5, 3600), fallback: 90_000 },
   maxRetries: { key: 'maxRetries', env: 'MAX_RETRIES', flag: 'retries', description: 'Retries per vehicle after a failure', defaultText: '2', parse: integer(0, 10), fallback: 2 },
+  retryDelayMs: { key: 'retryDelayMs', env: 'RETRY_DELAY', flag: 'retryDelay', description: 'Seconds before the first retry of a vehicle; doubles each time, at most 120', defaultText: '5', parse: seconds(0, 120), fallback: 5000 },
   maxDownloads: { key: 'maxDownloads', env: 'MAX_DOWNLOADS', flag: 'maxDownloads', description: 'Vehicles to start in this invocation', defaultText: 'all', parse: integer(1, 1_000_000), fallback: undefined },
   browserPath: { key: 'browserPath', env: 'BROWSER_PATH', flag: 'browser', description: 'Browser executable (Chrome, Edge or Chromium)', defaultText: 'found automatically', parse: text, fallback: undefined },
   pauseBetweenVehiclesMs: { key: 'pauseBetweenVehiclesMs', env: 'PAUSE_BETWEEN_VEHICLES', flag: 'pause', description: 'Seconds each tab waits between vehicles', defaultText: '0', parse: seconds(0, 600), fallback: 0 },

@@ -1,4 +1,5 @@
 import { readFile, rename } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { BrowserHost } from '../browser/browser-host.ts';
@@ -9,6 +10,7 @@ import type { Settings } from '../config/settings.ts';
 import { UserError } from '../errors.ts';
 import { TaskFailure, messageOf } from '../engine/failure.ts';
 import type { RecoveryHooks } from '../engine/types.ts';
+import { exponentialBackoff } from '../engine/backoff.ts';
 import { Watchdog } from '../engine/watchdog.ts';
 import { WorkerPool, type PoolObserver, type PoolResult } from '../engine/worker-pool.ts';
 import { Ledger, type SavedPdf, type VehicleTask } from '../ledger/ledger.ts';
@@ -171,17 +173,30 @@ class BookoutRun {
   }
 
   async #signIn(): Promise<void> {
+    await this.#setupStep('signing in', async () => {
+      const result = await this.session.ensureSignedIn();
+      if (result === 'already') this.log.info('the session of the interrupted run is still alive; continuing with it');
+    });
+    await this.#saveSession();
+  }
+
+  /**
+   * A step before the downloads start (sign-in, export), retried like a vehicle would be: a few
+   * times with backoff for transient errors, after the shared recovery for the others. A refused
+   * login is never retried.
+   */
+  async #setupStep<V>(what: string, step: () => Promise<V>, attempts = 4): Promise<V> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const result = await this.session.ensureSignedIn();
-        if (result === 'already') this.log.info('the session of the interrupted run is still alive; continuing with it');
-        await this.#saveSession();
-        return;
+        return await step();
       } catch (error) {
-        const failure = error instanceof UserError ? null : this.#classify(error);
-        if (!failure || failure.kind === 'fatal' || attempt >= 3 || this.stopped) throw error;
-        this.log.warn(`signing in failed (${failure.message}); trying again`);
+        if (error instanceof UserError) throw error;
+        const failure = this.#classify(error);
+        if (failure.kind === 'fatal' || failure.kind === 'permanent' || attempt >= attempts || this.stopped) throw failure;
+        this.log.warn(`${what} failed (${failure.message}); trying again`);
         if (failure.kind === 'unavailable') await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000);
+        else if (failure.kind === 'browser') await this.host.relaunch();
+        else await sleep(failure.retryAfterMs ?? 2000 * 2 ** (attempt - 1));
       }
     }
   }
@@ -195,7 +210,7 @@ class BookoutRun {
     if (!this.ledger.hasInventory()) {
       this.log.info('exporting the inventory (Export > Export All Columns > Export to CSV)');
       const download = join(this.paths.temp, 'inventory-download.csv');
-      const { clearedFilter } = await this.session.exportInventory(download, Math.max(this.settings.taskTimeoutMs, 300_000));
+      const { clearedFilter } = await this.#setupStep('exporting the inventory', () => this.session.exportInventory(download, Math.max(this.settings.taskTimeoutMs, 300_000)));
       if (clearedFilter) this.log.info('cleared a grid filter left from an earlier session');
       const inventory = readInventoryCsv(await readFile(download), 'The exported inventory');
       await rename(download, this.paths.inventoryCsv);
@@ -237,6 +252,7 @@ class BookoutRun {
         workers: this.settings.workers,
         taskTimeoutMs: this.settings.taskTimeoutMs,
         maxAttempts: this.settings.maxRetries + 1,
+        retryDelayMs: exponentialBackoff({ baseMs: this.settings.retryDelayMs }),
         pauseBetweenTasksMs: this.settings.pauseBetweenVehiclesMs,
         recycleSlotEvery: this.settings.recycleTabEvery,
       },

@@ -174,17 +174,22 @@ export class PortalSession {
     this.#events.info('accepted the license agreement');
   }
 
-  /** Logs out if a session is alive. Safe to call at any time, also after errors. */
+  /** Logs out if a session is alive (a second try if the first is disturbed). Safe at any time, also after errors. */
   async logout(): Promise<void> {
+    try {
+      await this.#logoutOnce();
+    } catch {
+      await this.#logoutOnce();
+    }
+  }
+
+  async #logoutOnce(): Promise<void> {
     if (!this.signedIn || !this.#host.isAlive()) return;
     const page = await this.controlPage();
-    try {
-      let landing = await this.#openInventory(page);
-      if (landing === 'login') return; // the session had already ended
-      if (landing === 'license') {
-        await this.#acceptLicense(page);
-        landing = await this.#openInventory(page);
-      }
+    const landing = await this.#openInventory(page);
+    if (landing === 'license') await this.#acceptLicense(page);
+    if (landing !== 'login') {
+      if (landing === 'license') await this.#openInventory(page);
       // Leave the grid as a person expects it: the filter the tabs set is stored on the server.
       await clearFilters(page, this.#timeoutMs).catch(() => false);
       await failFastOnErrors(page, 'logging out', async () => {
@@ -192,9 +197,8 @@ export class PortalSession {
         await page.locator(SELECTORS.username).waitFor({ state: 'visible', timeout: this.#timeoutMs });
       });
       this.#events.info('logged out');
-    } finally {
-      this.signedIn = false;
     }
+    this.signedIn = false; // logged out now, or the session had already ended
   }
 }
 

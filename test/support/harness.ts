@@ -68,7 +68,7 @@ export function runCli(args: string[], env: Record<string, string>, cwd: string)
 }
 
 /** Settings that make faults show up quickly in tests. */
-export const FAST_TIMEOUTS = { TASK_TIMEOUT: '25', STALL_TIMEOUT: '12' };
+export const FAST_TIMEOUTS = { TASK_TIMEOUT: '25', STALL_TIMEOUT: '12', RETRY_DELAY: '1' };
 
 export interface Workspace {
   dir: string;
