@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Settings } from '../config/settings.ts';
 import { UserError } from '../errors.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { RunLock } from '../ledger/run-lock.ts';
 import { computeMetrics } from '../output/reports.ts';
 import { listRunFolders, runPaths, type RunPaths } from '../output/run-folders.ts';
 import type { ConsoleOutput } from '../ui/console.ts';
@@ -23,7 +23,7 @@ export function findRun(settings: Settings, runFolder: string | undefined): RunP
 
 export function statusCommand(output: ConsoleOutput, settings: Settings, runFolder: string | undefined): number {
   const paths = findRun(settings, runFolder);
-  const running = lockfile.checkSync(paths.data, { stale: 30_000, realpath: false });
+  const running = RunLock.isHeld(paths.lock);
   const ledger = Ledger.openReadOnly(paths.ledger);
   try {
     const counts = ledger.counts();

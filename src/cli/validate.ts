@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import type { Settings } from '../config/settings.ts';
 import { UserError } from '../errors.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
 import type { ConsoleOutput } from '../ui/console.ts';
@@ -22,7 +22,7 @@ interface Problem {
  */
 export async function validateCommand(output: ConsoleOutput, settings: Settings, runFolder: string | undefined, fix: boolean): Promise<number> {
   const paths = findRun(settings, runFolder);
-  const unlock = fix ? await lockForFix(paths.data) : undefined;
+  const lock = fix ? lockForFix(paths.lock) : undefined;
   const ledger = fix ? Ledger.open(paths.ledger) : Ledger.openReadOnly(paths.ledger);
   try {
     const store = new PdfStore(paths.pdfs, new DurableWriter(paths.temp));
@@ -50,14 +50,12 @@ export async function validateCommand(output: ConsoleOutput, settings: Settings,
     return problems.length > 0 && !fix ? 1 : 0;
   } finally {
     ledger.close();
-    await unlock?.();
+    lock?.release();
   }
 }
 
-async function lockForFix(folder: string): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(folder, { stale: 30_000, realpath: false });
-  } catch {
-    throw new UserError('bookout is running on this run folder; validate --fix must wait until it ends.');
-  }
+function lockForFix(path: string): RunLock {
+  const lock = RunLock.acquire(path);
+  if (!lock) throw new UserError('bookout is running on this run folder; validate --fix must wait until it ends.');
+  return lock;
 }

@@ -1,7 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { BrowserHost } from '../browser/browser-host.ts';
 import { blockResources } from '../browser/resource-blocking.ts';
 import { sealCookies, unsealCookies } from '../browser/sealed-cookies.ts';
@@ -15,6 +14,7 @@ import { Watchdog } from '../engine/watchdog.ts';
 import { WorkerPool, type PoolObserver, type PoolResult } from '../engine/worker-pool.ts';
 import { Ledger, type SavedPdf, type VehicleTask } from '../ledger/ledger.ts';
 import { LedgerQueue } from '../ledger/ledger-queue.ts';
+import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
 import { finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
@@ -61,23 +61,13 @@ export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   output.setRedactor(makeRedactor([settings.password, settings.username]));
   const chosen = chooseRunFolder(settings.downloadFolder, { forceNew: request.forceNew, continueFinished: request.retryFailed });
   const paths = createRunFolder(chosen.paths.root);
-  const unlock = await lockRunFolder(paths);
+  const lock = RunLock.acquire(paths.lock);
+  if (!lock) throw new UserError(`Another bookout is already working on ${paths.root}. Wait for it to finish, or stop it first.`);
   try {
     const run = new BookoutRun(request, paths);
     return await run.execute(chosen.resumed);
   } finally {
-    await unlock().catch(() => undefined);
-  }
-}
-
-async function lockRunFolder(paths: RunPaths): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(paths.data, { stale: 30_000, update: 10_000, realpath: false, onCompromised: () => undefined });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new UserError(`Another bookout is already working on ${paths.root}. Wait for it to finish, or stop it first.`);
-    }
-    throw error;
+    lock.release();
   }
 }
 

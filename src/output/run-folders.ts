@@ -11,6 +11,8 @@ export interface RunPaths {
   data: string;
   temp: string;
   ledger: string;
+  /** Held by the process working on the run (see RunLock). */
+  lock: string;
   inventoryCsv: string;
   tracking: string;
   checkpoint: string;
@@ -29,6 +31,7 @@ export function runPaths(root: string): RunPaths {
     data,
     temp: join(data, 'tmp'),
     ledger: join(data, 'state.db'),
+    lock: join(data, 'run.lock'),
     inventoryCsv: join(data, 'inventory.csv'),
     tracking: join(data, 'tracking.json'),
     checkpoint: join(data, 'checkpoint.json'),

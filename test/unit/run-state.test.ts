@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { sealCookies, unsealCookies } from '../../src/browser/sealed-cookies.ts';
 import { UserError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { RunLock } from '../../src/ledger/run-lock.ts';
 import { DurableWriter } from '../../src/output/atomic-write.ts';
 import { chooseRunFolder, createRunFolder, dateFolderName } from '../../src/output/run-folders.ts';
 import { unsafeFileNameReason } from '../../src/output/safe-name.ts';
@@ -58,6 +60,24 @@ describe('run folders and resume', () => {
     assert.equal(next.vehicles()[0]?.attempts, 0);
     assert.equal(next.openInvocationCount(), 0);
     next.close();
+  });
+
+  it('one process at a time works on a run; a killed holder frees the run at once', async () => {
+    const path = join(base, 'run.lock');
+    const mine = RunLock.acquire(path);
+    assert.ok(mine);
+    assert.equal(RunLock.acquire(path), null, 'a second holder is refused');
+    assert.equal(RunLock.isHeld(path), true);
+    mine.release();
+    assert.equal(RunLock.isHeld(path), false);
+
+    const script = `const { RunLock } = await import(${JSON.stringify(new URL('../../src/ledger/run-lock.ts', import.meta.url).href)}); RunLock.acquire(${JSON.stringify(path)}); console.log('held'); setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    assert.equal(RunLock.isHeld(path), true, 'held by the other process');
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('close', resolve));
+    assert.equal(RunLock.isHeld(path), false, 'free as soon as the holder is killed');
   });
 
   it('an unwritable download folder is one clear error', () => {
