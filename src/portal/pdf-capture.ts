@@ -67,6 +67,7 @@ export class PdfCapture {
     const response = capture.catch((error: unknown) => {
       throw failureFromNetworkError(error instanceof Error ? error.message : String(error), 'downloading the PDF');
     });
+    response.catch(() => undefined); // the claimer may be stopped before it awaits the response
     return { response };
   }
 
