@@ -7,23 +7,29 @@ export type Landing = 'expected' | 'login' | 'license';
 
 /**
  * While an action runs, turns an error answer into a rejection: an HTTP error or network failure
- * of the tab's main document, or of an AJAX call (the grid's callbacks).
+ * of the tab's main document or of an AJAX call (the grid's callbacks), and a network failure of
+ * one of the portal's scripts (they define the grid's and the reports' functions). Requests to
+ * other sites (analytics and the like) are not the portal's and are ignored.
  */
 export function watchForErrors(page: Page, what: string): { failed: Promise<never>; stop(): void } {
   let reject: (failure: TaskFailure) => void = () => undefined;
   const failed = new Promise<never>((_, fail) => (reject = fail));
   failed.catch(() => undefined);
-  const watched = (request: Request) =>
-    (request.isNavigationRequest() && request.frame() === page.mainFrame()) || ['xhr', 'fetch'].includes(request.resourceType());
+  const isMainDocument = (request: Request) => request.isNavigationRequest() && request.frame() === page.mainFrame();
+  const isPortal = (request: Request) => sameOrigin(request.url(), page.url());
+  const isAjax = (request: Request) => ['xhr', 'fetch'].includes(request.resourceType()) && isPortal(request);
+  const isScript = (request: Request) => request.resourceType() === 'script' && isPortal(request);
   const onResponse = (response: Response) => {
-    if (!watched(response.request())) return;
+    const request = response.request();
+    if (!isMainDocument(request) && !isAjax(request)) return;
     const failure = failureFromStatus(response.status(), response.headers(), what);
     if (failure) reject(failure);
   };
   const onRequestFailed = (request: Request) => {
     const errorText = request.failure()?.errorText ?? '';
     // ERR_ABORTED: a navigation replaced by another one or by a download; not a failure.
-    if (watched(request) && !errorText.includes('ERR_ABORTED')) reject(failureFromNetworkError(errorText, what));
+    if (errorText.includes('ERR_ABORTED')) return;
+    if (isMainDocument(request) || isAjax(request) || isScript(request)) reject(failureFromNetworkError(errorText, what));
   };
   page.on('response', onResponse);
   page.on('requestfailed', onRequestFailed);
@@ -67,4 +73,12 @@ export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string
 export async function expectLanding(page: Page, expected: Locator, where: string, timeoutMs: number): Promise<void> {
   const landing = await waitForLanding(page, expected, timeoutMs);
   if (landing !== 'expected') throw sessionLost(landing, where);
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }
