@@ -351,7 +351,9 @@ export class PortalServer {
       return pdf;
     });
     this.#pdfsServed += 1;
-    this.#fireTriggers();
+    // Only once this answer has left: the PDF that reaches the count is still delivered.
+    if (x.res.destroyed) this.#fireTriggers();
+    else x.res.once('close', () => this.#fireTriggers());
     const fault = this.#faults.pdfFault(vehicle.ref);
     if (fault === 'html') return this.#send(x.res, 200, 'text/html; charset=utf-8', html.serverErrorPage());
     const body = fault === 'truncated' ? bytes.subarray(0, Math.floor(bytes.length * (0.3 + 0.5 * unit(this.options.seed, 'cut', vehicle.ref, this.#pdfsServed)))) : bytes;
@@ -389,8 +391,8 @@ export class PortalServer {
       if (url.pathname === '/__sim/trigger') {
         const action = body.action as TriggerAction;
         if (!['expire', 'kick', 'license', 'down'].includes(action)) return json(400, { error: 'action must be expire, kick, license or down' });
-        json(200, { ok: true });
-        return this.trigger(action, typeof body.ms === 'number' ? body.ms : undefined);
+        res.once('close', () => this.trigger(action, typeof body.ms === 'number' ? body.ms : undefined));
+        return json(200, { ok: true });
       }
       json(404, { error: 'unknown control route' });
     } catch (error) {
