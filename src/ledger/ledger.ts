@@ -281,6 +281,12 @@ export class Ledger {
     return this.#get<{ n: number }>("SELECT COUNT(*) AS n FROM vehicles WHERE attempts > 0 OR state IN ('done', 'failed')")?.n ?? 0;
   }
 
+  /** First lease and last recorded outcome over all attempts (the download phase), or null before any. */
+  attemptSpan(): { firstStartedAt: number; lastEndedAt: number } | null {
+    const row = this.#get<{ first: number | null; last: number | null }>('SELECT MIN(COALESCE(started_at, ended_at)) AS first, MAX(ended_at) AS last FROM attempts');
+    return row?.first != null && row.last != null ? { firstStartedAt: row.first, lastEndedAt: row.last } : null;
+  }
+
   // --- invocations --------------------------------------------------------------------------
 
   startInvocation(workers: number, now = Date.now()): number {
