@@ -8,7 +8,7 @@ import { startPortal, type SimStats } from '../sim/index.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { runFolderOf, startCli, type CliResult, type CliRun } from '../test/support/harness.ts';
 import { processesNamed } from '../test/support/processes.ts';
-import { MemorySampler, type CpuSummary, type MemorySummary } from './memory-sampler.ts';
+import { MemorySampler, type CpuSummary, type MemorySummary } from '../test/support/memory-sampler.ts';
 
 export interface RunSetup {
   tabs: number;

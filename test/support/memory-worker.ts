@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { processPssKb, processTree } from '../test/support/processes.ts';
+import { processPssKb, processTree } from './processes.ts';
 
 export interface SamplerInput {
   root: number;
