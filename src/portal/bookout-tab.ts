@@ -3,7 +3,7 @@ import { failureFromStatus } from '../browser/web-failures.ts';
 import { TaskFailure } from '../engine/failure.ts';
 import type { Slot } from '../engine/types.ts';
 import { findVehicleRow } from './inventory-page.ts';
-import { expectLanding, failFastOnErrors } from './landing.ts';
+import { armed, expectLanding, failFastOnErrors } from './landing.ts';
 import type { PdfCapture } from './pdf-capture.ts';
 import { PATHS, SELECTORS } from './selectors.ts';
 
@@ -84,8 +84,7 @@ export class BookoutTab implements Slot {
   async #createPdf(button: ReturnType<Page['getByRole']>, step: (name: string) => void): Promise<Buffer> {
     const timeout = this.#settings.stepTimeoutMs;
     const popup = await failFastOnErrors(this.page, 'creating the PDF', async () => {
-      const opened = this.page.waitForEvent('popup', { timeout });
-      opened.catch(() => undefined);
+      const opened = armed(this.page.waitForEvent('popup', { timeout }));
       await button.click();
       return opened;
     });

@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { TaskFailure } from '../engine/failure.ts';
-import { failFastOnErrors, sessionLost, waitForLanding } from './landing.ts';
+import { armed, failFastOnErrors, sessionLost, waitForLanding } from './landing.ts';
 import { SELECTORS } from './selectors.ts';
 
 const STALE_MARK = 'data-bookout-stale';
@@ -19,8 +19,7 @@ export async function clearFilters(page: Page, timeoutMs: number): Promise<boole
 /** Export -> Export All Columns -> Export to CSV; saves the download to `path`. Needs the menu's stylesheets. */
 export async function exportInventoryCsv(page: Page, path: string, timeoutMs: number): Promise<void> {
   await failFastOnErrors(page, 'exporting the inventory', async () => {
-    const downloading = page.waitForEvent('download', { timeout: timeoutMs });
-    downloading.catch(() => undefined);
+    const downloading = armed(page.waitForEvent('download', { timeout: timeoutMs }));
     try {
       await page.locator(SELECTORS.exportMenu).click({ timeout: timeoutMs });
       await page.locator(SELECTORS.exportAllColumns).click({ timeout: timeoutMs });
@@ -46,7 +45,7 @@ export async function findVehicleRow(page: Page, reference: string, timeoutMs: n
   const rows = page.locator(SELECTORS.gridRow);
   await rows.evaluateAll((elements, mark) => elements.forEach((element) => element.setAttribute(mark, '')), STALE_MARK);
   await failFastOnErrors(page, 'filtering the grid', async () => {
-    const callback = page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), { timeout: timeoutMs });
+    const callback = armed(page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), { timeout: timeoutMs }));
     await applyStockFilter(page, reference);
     await callback;
     await waitForFreshRows(page, timeoutMs);

@@ -42,6 +42,15 @@ export function watchForErrors(page: Page, what: string): { failed: Promise<neve
   };
 }
 
+/**
+ * A wait started before the action that should end it (a navigation, a popup, a download). Marked
+ * as handled, so that when the action fails first the wait's own later timeout cannot crash the process.
+ */
+export function armed<V>(wait: Promise<V>): Promise<V> {
+  wait.catch(() => undefined);
+  return wait;
+}
+
 /** Runs `action` and rejects as soon as the page gets an error answer. */
 export async function failFastOnErrors<V>(page: Page, what: string, action: () => Promise<V>): Promise<V> {
   const watch = watchForErrors(page, what);

@@ -5,7 +5,7 @@ import { UserError } from '../errors.ts';
 import { TaskFailure } from '../engine/failure.ts';
 import { toAscii } from '../ui/text.ts';
 import { clearFilters, exportInventoryCsv } from './inventory-page.ts';
-import { failFastOnErrors, waitForLanding } from './landing.ts';
+import { armed, failFastOnErrors, waitForLanding } from './landing.ts';
 import { ACTIVE_SESSION_TEXT, PATHS, SELECTORS } from './selectors.ts';
 
 export interface Credentials {
@@ -38,8 +38,6 @@ export class PortalSession {
   #events: SessionEvents;
   #timeoutMs: number;
   #page: Page | null = null;
-  /** True from a verified login (or restored session) until logout. */
-  signedIn = false;
   logins = 0;
   recoveries = 0;
 
@@ -71,7 +69,6 @@ export class PortalSession {
     for (let round = 0; round < 4; round += 1) {
       const landing = await this.#openInventory(page);
       if (landing === 'expected') {
-        this.signedIn = true;
         await this.#host.rememberCookies();
         return loggedIn ? 'logged-in' : 'already';
       }
@@ -137,13 +134,12 @@ export class PortalSession {
     await page.locator(SELECTORS.password).fill(this.#credentials.password);
     this.logins += 1;
     await failFastOnErrors(page, 'logging in', async () => {
-      const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: this.#timeoutMs });
+      const navigated = armed(page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: this.#timeoutMs }));
       await page.locator(SELECTORS.loginButton).click();
       await navigated;
       await page.waitForLoadState('domcontentloaded');
     });
     if (await page.locator(SELECTORS.username).isVisible()) throw this.#refusal(await page.locator('body').innerText());
-    this.signedIn = true;
     this.#events.info('logged in');
   }
 
@@ -166,7 +162,7 @@ export class PortalSession {
   /** Ticking the box navigates by itself: click, then wait for that navigation (never verify the tick). */
   async #acceptLicense(page: Page): Promise<void> {
     await failFastOnErrors(page, 'accepting the license', async () => {
-      const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: this.#timeoutMs });
+      const navigated = armed(page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: this.#timeoutMs }));
       await page.locator(SELECTORS.licenseCheckbox).click();
       await navigated;
       await page.waitForLoadState('domcontentloaded');
@@ -174,7 +170,11 @@ export class PortalSession {
     this.#events.info('accepted the license agreement');
   }
 
-  /** Logs out if a session is alive (a second try if the first is disturbed). Safe at any time, also after errors. */
+  /**
+   * Logs out of whatever session the browser holds (a second try if the first is disturbed). Safe at
+   * any time, also after errors: it does not trust what this process believes (a login whose answer
+   * never came may still have opened a session), it asks the portal.
+   */
   async logout(): Promise<void> {
     try {
       await this.#logoutOnce();
@@ -184,7 +184,7 @@ export class PortalSession {
   }
 
   async #logoutOnce(): Promise<void> {
-    if (!this.signedIn || !this.#host.isAlive()) return;
+    if (!this.#host.isAlive()) return;
     const page = await this.controlPage();
     const landing = await this.#openInventory(page);
     if (landing === 'license') await this.#acceptLicense(page);
@@ -198,7 +198,6 @@ export class PortalSession {
       });
       this.#events.info('logged out');
     }
-    this.signedIn = false; // logged out now, or the session had already ended
   }
 }
 
