@@ -163,11 +163,15 @@ class BookoutRun {
   }
 
   async #signIn(): Promise<void> {
-    await this.#setupStep('signing in', async () => {
-      const result = await this.session.ensureSignedIn();
-      if (result === 'already') this.log.info('the session of the interrupted run is still alive; continuing with it');
-    });
-    await this.#saveSession();
+    try {
+      await this.#setupStep('signing in', async () => {
+        const result = await this.session.ensureSignedIn();
+        if (result === 'already') this.log.info('the session of the interrupted run is still alive; continuing with it');
+      });
+    } finally {
+      // Also when sign-in failed half-way: a session may have opened, and the next run can take it back.
+      await this.#saveSession().catch(() => undefined);
+    }
   }
 
   /**
@@ -369,10 +373,8 @@ class BookoutRun {
   /** Logout always (also after errors and Ctrl-C), then close the browser. */
   async #shutDown(): Promise<void> {
     try {
-      if (this.host.isAlive() && this.session.signedIn) {
+      if (this.host.isAlive()) {
         await this.session.logout();
-        this.ledger.clearSealedSession();
-      } else if (!this.session.signedIn && this.host.isAlive()) {
         this.ledger.clearSealedSession();
       }
     } catch (error) {
