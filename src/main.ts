@@ -11,6 +11,12 @@ import { ConsoleOutput } from './ui/console.ts';
 
 const output = new ConsoleOutput();
 
+// A stray rejection must not end an overnight run half-way (the state on disk would be safe, but
+// the session would stay open): say it, and go on.
+process.on('unhandledRejection', (reason) => {
+  output.line(`bookout: internal warning (please report it): ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}`);
+});
+
 function buildProgram(): Command {
   const program = new Command('bookout')
     .description('Downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in the dealer inventory, in parallel and resumably.')

@@ -25,6 +25,7 @@ async function scenario(
     const result = await runCli(['run', '--progress', 'plain'], ws.env({ ...FAST_TIMEOUTS, ...env }), ws.dir);
     const expectations = expect(ws);
     assert.equal(result.code, expectations.failedForGood?.length ? 1 : 0, result.stdout + result.stderr);
+    assert.doesNotMatch(result.stdout, /internal warning/);
     await assertOutcome(ws, expectations);
     await extraChecks?.(ws, result.stdout);
   } finally {
@@ -35,33 +36,33 @@ async function scenario(
 describe('fault scenarios (checked from the files and the portal stats)', () => {
   it('transient 500s on every step', () =>
     scenario({ faults: { transient500: { rate: 0.06 } } }, { MAX_RETRIES: '6' }, () => ({}), (ws) => {
-      assert.ok(injected(ws, /transient500/) > 0, 'faults were injected');
+      assert.ok(injected(ws.portal, /transient500/) > 0, 'faults were injected');
     }));
 
   it('responses that never come: the watchdog replaces the tab and the vehicle is retried', () =>
     scenario({ faults: { hang: { rate: 0.04 } } }, { MAX_RETRIES: '5', WORKERS: '4' }, () => ({}), (ws, output) => {
-      assert.ok(injected(ws, /hang/) > 0);
+      assert.ok(injected(ws.portal, /hang/) > 0);
       assert.match(output, /no progress|timed out|took longer/);
     }));
 
   it('a slow grid callback never leaves a stale row under the click', () =>
     scenario({ faults: { slowGrid: { rate: 0.4, ms: 3500 } } }, { WORKERS: '4' }, () => ({}), (ws) => {
-      assert.ok(injected(ws, /slowGrid/) > 0);
+      assert.ok(injected(ws.portal, /slowGrid/) > 0);
     }));
 
   it('delayed popups with 8 tabs (the field race): every PDF is its own vehicle', () =>
     scenario({ vehicles: 24, faults: { delayedPopup: { rate: 0.5, ms: 1500 } } }, { WORKERS: '8' }, () => ({}), (ws) => {
-      assert.ok(injected(ws, /delayedPopup/) > 3);
+      assert.ok(injected(ws.portal, /delayedPopup/) > 3);
     }));
 
   it('truncated PDFs are never saved; the vehicles are fetched again', () =>
-    scenario({ faults: { truncatedPdf: { rate: 0.25 } } }, { MAX_RETRIES: '6' }, (ws) => ({ extraGenerationsAllowed: injected(ws, /truncatedPdf/) }), (ws) => {
-      assert.ok(injected(ws, /truncatedPdf/) > 0);
+    scenario({ faults: { truncatedPdf: { rate: 0.25 } } }, { MAX_RETRIES: '6' }, (ws) => ({ extraGenerationsAllowed: injected(ws.portal, /truncatedPdf/) }), (ws) => {
+      assert.ok(injected(ws.portal, /truncatedPdf/) > 0);
     }));
 
   it('an HTML error page served as the PDF is never saved', () =>
-    scenario({ faults: { htmlAsPdf: { rate: 0.25 } } }, { MAX_RETRIES: '6' }, (ws) => ({ extraGenerationsAllowed: injected(ws, /htmlAsPdf/) }), (ws) => {
-      assert.ok(injected(ws, /htmlAsPdf/) > 0);
+    scenario({ faults: { htmlAsPdf: { rate: 0.25 } } }, { MAX_RETRIES: '6' }, (ws) => ({ extraGenerationsAllowed: injected(ws.portal, /htmlAsPdf/) }), (ws) => {
+      assert.ok(injected(ws.portal, /htmlAsPdf/) > 0);
     }));
 
   it('session expiry mid-run: all tabs pause, one new login, the run goes on', () =>
@@ -87,7 +88,7 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
 
   it('429 with Retry-After: the run slows down and finishes', () =>
     scenario({ faults: { rateLimit: { rate: 0.08, retryAfterSeconds: 1 } } }, {}, () => ({}), (ws) => {
-      assert.ok(injected(ws, /rateLimit/) > 0);
+      assert.ok(injected(ws.portal, /rateLimit/) > 0);
     }));
 
   it('the portal down for 30 s, then back: no vehicle is given up', () =>
