@@ -1,0 +1,93 @@
+// Command line of the soak: options, their defaults, and checks with one clear message.
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export const SOAK_ROOT = resolve(import.meta.dirname, '..');
+
+export interface SoakOptions {
+  vehicles: number;
+  workers: number;
+  /** Multiplies the realistic profile's delays. */
+  timeScale: number;
+  pdfCapacity: number;
+  seed: number;
+  /** Times the product is killed with SIGKILL and started again. */
+  kills: number;
+  out: string;
+}
+
+export class UsageError extends Error {}
+
+const DEFAULTS = { vehicles: 2000, workers: 8, timeScale: 0.05, pdfCapacity: 4, seed: 1, kills: 3 };
+const QUICK = { vehicles: 200 };
+
+export const HELP = `Usage: npm run soak -- [options]     (or: node soak/main.ts [options])
+
+Runs the real product (node src/main.ts run) through a whole inventory against the simulated portal
+(realistic profile, compressed in time) with a fault mix: 5% transient 500s and 1% hanging answers
+per request, 1% bad PDFs (truncated or HTML), one session expiry, one session kick, one Chromium
+crash and SIGKILL restarts. Then it checks the outcome from outside (files on disk, portal stats),
+prints a table of the checks and of memory (node plus all Chromium processes) over time, and writes
+a JSON file.
+
+Options:
+  --vehicles <n>       vehicles in the inventory                 (default ${DEFAULTS.vehicles})
+  --workers <n>        tabs                                      (default ${DEFAULTS.workers})
+  --time-scale <x>     multiplies the portal's realistic delays  (default ${DEFAULTS.timeScale})
+  --pdf-capacity <n>   PDFs the portal generates at once         (default ${DEFAULTS.pdfCapacity})
+  --seed <n>           seed of the inventory, delays and faults  (default ${DEFAULTS.seed})
+  --kills <n>          SIGKILL restarts                          (default ${DEFAULTS.kills})
+  --out <file>         JSON file to write                        (default soak/results/soak-<ISO date>.json)
+  --quick              ${QUICK.vehicles} vehicles (an explicit --vehicles wins)
+  -h, --help           this text
+
+Exit codes: 0 every check passed, 1 a check failed, 2 bad options, 130 interrupted.
+`;
+
+/** The parsed options, or null when --help was asked. Throws UsageError on a bad option. */
+export function parseOptions(argv: string[], now = new Date()): SoakOptions | null {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        vehicles: { type: 'string' },
+        workers: { type: 'string' },
+        'time-scale': { type: 'string' },
+        'pdf-capacity': { type: 'string' },
+        seed: { type: 'string' },
+        kills: { type: 'string' },
+        out: { type: 'string' },
+        quick: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return null;
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  const vehiclesDefault = values.quick ? QUICK.vehicles : DEFAULTS.vehicles;
+  return {
+    vehicles: values.vehicles === undefined ? vehiclesDefault : integer('--vehicles', values.vehicles, 50, 20_000),
+    workers: values.workers === undefined ? DEFAULTS.workers : integer('--workers', values.workers, 1, 32),
+    timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : positive('--time-scale', values['time-scale']),
+    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : integer('--pdf-capacity', values['pdf-capacity'], 1, 1000),
+    seed: values.seed === undefined ? DEFAULTS.seed : integer('--seed', values.seed, 0, 2 ** 31 - 1),
+    kills: values.kills === undefined ? DEFAULTS.kills : integer('--kills', values.kills, 0, 20),
+    out: values.out === undefined ? join(SOAK_ROOT, 'soak', 'results', `soak-${stamp}.json`) : resolve(values.out),
+  };
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got "${text}")`);
+  return value;
+}
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!(value > 0 && value <= 10)) throw new UsageError(`${name} must be a number above 0, at most 10 (got "${text}")`);
+  return value;
+}
