@@ -1,8 +1,6 @@
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { launchChromium, type LaunchOptions } from './launch.ts';
-
-/** Something to do on every new browser context (routes, for instance), also after a relaunch. */
-export type ContextSetup = (context: BrowserContext) => Promise<void>;
+import { RequestInterceptor } from './request-interceptor.ts';
 
 /**
  * Owns the one browser and its one context (one login shared by all tabs). When the browser
@@ -13,7 +11,8 @@ export class BrowserHost {
   readonly options: LaunchOptions;
   #browser: Browser | null = null;
   #context: BrowserContext | null = null;
-  #setups: ContextSetup[] = [];
+  /** Request rules of the browser; they carry over to a relaunched one. */
+  readonly interceptor = new RequestInterceptor();
   #cookies: Cookie[] = [];
   #closing = false;
   relaunches = 0;
@@ -26,7 +25,7 @@ export class BrowserHost {
     this.#browser = await launchChromium(this.options);
     this.#context = await this.#browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     this.#context.setDefaultTimeout(60_000);
-    for (const setup of this.#setups) await setup(this.#context);
+    await this.interceptor.attach(this.#browser);
     if (this.#cookies.length > 0) await this.#context.addCookies(this.#cookies);
   }
 
@@ -38,12 +37,6 @@ export class BrowserHost {
   get context(): BrowserContext {
     if (!this.#context) throw new Error('the browser is not started');
     return this.#context;
-  }
-
-  /** Runs `setup` on the current context now and on every future one. */
-  async addContextSetup(setup: ContextSetup): Promise<void> {
-    this.#setups.push(setup);
-    if (this.#context) await setup(this.#context);
   }
 
   newPage(): Promise<Page> {

@@ -1,12 +1,12 @@
-import type { BrowserContext } from 'playwright-core';
+import type { RequestInterceptor, ResourceType } from './request-interceptor.ts';
 
-/** What a tab does not need to find a row, click and get a PDF. */
-const BLOCKED_TYPES = new Set(['image', 'stylesheet', 'font', 'media']);
+/** What a tab does not need to find a row, click and get a PDF (DevTools resource types). */
+const DECORATION: ResourceType[] = ['Image', 'Stylesheet', 'Font', 'Media'];
 
 /**
- * Skips images, stylesheets, fonts and media in a context. Install it only after anything that
- * needs styles (the portal's export menu does). Other routes still see every request.
+ * Skips images, stylesheets, fonts and media in every tab from now on. Call it only after anything
+ * that needs styles (the portal's export menu does).
  */
-export async function blockResources(context: BrowserContext): Promise<void> {
-  await context.route('**/*', (route) => (BLOCKED_TYPES.has(route.request().resourceType()) ? route.abort('blockedbyclient') : route.fallback()));
+export function blockResources(interceptor: RequestInterceptor): Promise<void> {
+  return interceptor.block(DECORATION);
 }

@@ -1,0 +1,88 @@
+// The browser-level request rules, in real headless Chromium against a small local server: every
+// way a report can reach the browser ends as one request whose bytes are taken, and blocked
+// resource types never reach the server.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { BrowserHost } from '../../src/browser/browser-host.ts';
+import { blockResources } from '../../src/browser/resource-blocking.ts';
+import type { HeldResponse } from '../../src/browser/request-interceptor.ts';
+
+const PDF = Buffer.from('%PDF-1.4\n% a report\n%%EOF\n');
+
+/** Serves a page with one button per way of delivering a report, and counts requests per path. */
+function startServer(): Promise<{ server: Server; url: string; hits: Map<string, number> }> {
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const pdf = (disposition: string) => res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `${disposition}; filename="r.pdf"` }).end(PDF);
+    if (path === '/GetPdfReport/inline') return pdf('inline');
+    if (path === '/GetPdfReport/attachment') return pdf('attachment');
+    if (path === '/GetPdfReport/redirect') return res.writeHead(302, { Location: '/files/report.pdf' }).end();
+    if (path === '/files/report.pdf') return pdf('attachment');
+    if (path === '/style.css') return res.writeHead(200, { 'Content-Type': 'text/css', 'Cache-Control': 'no-store' }).end('body { color: red }');
+    if (path === '/logo.png') return res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' }).end(Buffer.alloc(10));
+    res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<!doctype html><link rel="stylesheet" href="/style.css"><img src="/logo.png">
+      ${['inline', 'attachment', 'redirect'].map((kind) => `<button id="${kind}" onclick="window.open('/GetPdfReport/${kind}')">${kind}</button>`).join('')}`);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits })));
+}
+
+describe('request rules of the browser', () => {
+  let host: BrowserHost;
+  let site: Awaited<ReturnType<typeof startServer>>;
+  const taken: HeldResponse[] = [];
+  const bodies: Buffer[] = [];
+
+  before(async () => {
+    site = await startServer();
+    host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
+    await host.interceptor.takeDocuments(/GetPdfReport/, async (response) => {
+      taken.push(response);
+      bodies.push(await response.body());
+      return `<title>taken ${taken.length}</title>`;
+    });
+    await host.start();
+  });
+  after(async () => {
+    await host.close();
+    site.server.close();
+  });
+
+  for (const kind of ['inline', 'attachment', 'redirect']) {
+    it(`takes a report served ${kind === 'redirect' ? 'after a redirect' : kind} from the popup: one request, no download, the bytes whole`, async () => {
+      const page = await host.newPage();
+      const downloads: string[] = [];
+      page.on('download', (download) => downloads.push(download.url()));
+      await page.goto(site.url);
+      const before = taken.length;
+      const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator(`#${kind}`).dispatchEvent('click')]);
+      popup.on('download', (download) => downloads.push(download.url()));
+      await popup.waitForFunction((count) => document.title === `taken ${count}`, before + 1);
+      assert.equal(taken.length, before + 1);
+      assert.equal(taken.at(-1)!.status, 200);
+      assert.equal(taken.at(-1)!.headers['content-type'], 'application/pdf');
+      assert.deepEqual(bodies.at(-1), PDF);
+      assert.deepEqual(downloads, []);
+      assert.equal(site.hits.get(kind === 'redirect' ? '/files/report.pdf' : `/GetPdfReport/${kind}`), 1);
+      await page.close();
+    });
+  }
+
+  it('blocks images and stylesheets once asked, and keeps the rest', async () => {
+    const page = await host.newPage();
+    const unblocked = site.hits.get('/style.css') ?? 0;
+    await page.goto(site.url);
+    assert.equal(site.hits.get('/style.css'), unblocked + 1, 'loaded while nothing is blocked');
+    await blockResources(host.interceptor);
+    const cssBefore = site.hits.get('/style.css');
+    const pngBefore = site.hits.get('/logo.png');
+    await page.goto(`${site.url}/?again`);
+    assert.equal(site.hits.get('/style.css'), cssBefore, 'the stylesheet is not requested');
+    assert.equal(site.hits.get('/logo.png'), pngBefore, 'the image is not requested');
+    assert.equal(await page.locator('#inline').count(), 1, 'the page itself loads');
+    await page.close();
+  });
+});
