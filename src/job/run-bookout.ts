@@ -102,7 +102,7 @@ class BookoutRun {
     this.writer = new DurableWriter(paths.temp);
     this.log = new RunLog(paths.log, request.output);
     this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath });
-    this.capture = new PdfCapture(this.settings.taskTimeoutMs);
+    this.capture = new PdfCapture();
     this.session = new PortalSession(this.host, this.settings.portalUrl, this.settings, { info: (text) => this.log.info(text) }, Math.min(this.settings.taskTimeoutMs, 120_000));
     this.secret = `${this.settings.username}\n${this.settings.password}\n${this.settings.portalUrl}`;
   }
@@ -151,7 +151,7 @@ class BookoutRun {
   }
 
   async #startBrowser(): Promise<void> {
-    await this.host.addContextSetup(this.capture.setup);
+    await this.capture.install(this.host.interceptor);
     await this.host.start();
     const sealed = this.ledger.loadSealedSession();
     const cookies = sealed ? unsealCookies(sealed, this.secret) : null;
@@ -220,7 +220,8 @@ class BookoutRun {
       this.ledger.requeue(failed);
       if (failed.length) this.log.info(`trying ${failed.length} failed vehicles again`);
     }
-    if (this.settings.blockResources) await this.host.addContextSetup(blockResources);
+    if (this.settings.blockResources) await blockResources(this.host.interceptor);
+    await this.session.closeControlPage();
   }
 
   async #download(): Promise<PoolResult> {

@@ -2,9 +2,10 @@ import type { Page } from 'playwright-core';
 import { failureFromStatus } from '../browser/web-failures.ts';
 import { TaskFailure } from '../engine/failure.ts';
 import type { Slot } from '../engine/types.ts';
-import { findVehicleRow } from './inventory-page.ts';
+import { clickIn, type Target } from './in-page.ts';
+import { filterGrid, openExactRow } from './inventory-page.ts';
 import { armed, expectLanding, failFastOnErrors } from './landing.ts';
-import type { PdfCapture } from './pdf-capture.ts';
+import type { CapturedResponse, PdfCapture } from './pdf-capture.ts';
 import { PATHS, SELECTORS } from './selectors.ts';
 
 export interface TabSettings {
@@ -22,6 +23,8 @@ export class BookoutTab implements Slot {
   #capture: PdfCapture;
   #settings: TabSettings;
   #popups = new Set<Page>();
+  /** The entry before the current one in this tab's history is the inventory page (a vehicle was opened from it). */
+  #inventoryIsBack = false;
 
   constructor(page: Page, capture: PdfCapture, settings: TabSettings) {
     this.page = page;
@@ -49,53 +52,71 @@ export class BookoutTab implements Slot {
     step('opening inventory');
     await this.#openInventory();
     step('filtering grid');
-    const search = await findVehicleRow(this.page, reference, this.#settings.stepTimeoutMs);
-    if (!search.row) {
-      const shown = search.shown.length ? `; the grid showed: ${search.shown.join(' | ')}` : '; the grid showed no rows';
-      throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
-    }
+    await filterGrid(this.page, reference, this.#settings.stepTimeoutMs);
     step('opening vehicle');
-    // The link holds only an image, which has no size when images are blocked: a real click would
-    // wait for it to become visible, so the click event is dispatched instead.
-    await this.#navigate('opening the vehicle', () => search.row.locator(SELECTORS.bookoutLink).first().dispatchEvent('click'), SELECTORS.reportButton);
+    // Clicks are DOM click events (element.click()), which run the page's handlers as a mouse
+    // click does. A real mouse click needs a visible target (the Bookout link holds only an image,
+    // which has no size when images are blocked) and stalled a tab for about a second whenever
+    // other tabs were busy (measured).
+    await this.#navigate('opening the vehicle', () => this.#openRow(reference), SELECTORS.reportButton);
+    this.#inventoryIsBack = true;
     step('opening reports');
-    const createPdf = this.page.getByRole('button', { name: SELECTORS.createPdfButtonName, exact: true });
-    await failFastOnErrors(this.page, 'opening Print/Email Reports', async () => {
-      await this.page.locator(SELECTORS.reportButton).click();
-      await expectLanding(this.page, createPdf, 'opening Print/Email Reports', this.#settings.stepTimeoutMs);
-    });
+    await this.#navigate('opening Print/Email Reports', () => clickIn(this.page, SELECTORS.reportButton), { button: SELECTORS.createPdfButtonName });
     step('creating PDF');
-    return this.#createPdf(createPdf, step);
+    return this.#createPdf(step);
+  }
+
+  async #openRow(reference: string): Promise<void> {
+    const result = await openExactRow(this.page, reference);
+    if (result.opened) return;
+    const shown = result.shown.length ? `; the grid showed: ${result.shown.join(' | ')}` : '; the grid showed no rows';
+    throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
   }
 
   async #openInventory(): Promise<void> {
+    if (this.#inventoryIsBack && (await this.#backToInventory())) return;
     const url = new URL(PATHS.inventory, this.#settings.origin).toString();
     await this.#navigate('opening the inventory', () => this.page.goto(url, { waitUntil: 'domcontentloaded' }), SELECTORS.stockNumberInput);
   }
 
-  async #navigate(what: string, action: () => Promise<unknown>, expected: string): Promise<void> {
+  /**
+   * Back in history to the inventory page the last vehicle was opened from. When the browser kept
+   * that page (back/forward cache) this costs no request and no rendering; otherwise it is an
+   * ordinary load. The grid's next callback sets a fresh filter either way. False when the tab did
+   * not move.
+   */
+  async #backToInventory(): Promise<boolean> {
+    this.#inventoryIsBack = false;
+    const before = this.page.url();
+    // 'commit': a page restored from the back/forward cache never fires DOMContentLoaded again.
+    await failFastOnErrors(this.page, 'going back to the inventory', () => this.page.goBack({ waitUntil: 'commit' }));
+    if (this.page.url() === before) return false;
+    await expectLanding(this.page, SELECTORS.stockNumberInput, 'going back to the inventory', this.#settings.stepTimeoutMs);
+    return true;
+  }
+
+  async #navigate(what: string, action: () => Promise<unknown>, expected: Target): Promise<void> {
     await failFastOnErrors(this.page, what, async () => {
       await action();
-      await expectLanding(this.page, this.page.locator(expected), what, this.#settings.stepTimeoutMs);
+      await expectLanding(this.page, expected, what, this.#settings.stepTimeoutMs);
     });
   }
 
   /** Clicks Create PDF and takes the report from the popup *this* tab opened. */
-  async #createPdf(button: ReturnType<Page['getByRole']>, step: (name: string) => void): Promise<Buffer> {
+  async #createPdf(step: (name: string) => void): Promise<Buffer> {
     const timeout = this.#settings.stepTimeoutMs;
     const popup = await failFastOnErrors(this.page, 'creating the PDF', async () => {
       const opened = armed(this.page.waitForEvent('popup', { timeout }));
-      await button.click();
+      if (!(await clickIn(this.page, { button: SELECTORS.createPdfButtonName }))) throw new TaskFailure('transient', 'the Create PDF button went away');
       return opened;
     });
-    let claimed: Awaited<ReturnType<PdfCapture['claim']>>;
-    try {
-      claimed = await this.#capture.claim(popup, timeout);
-    } finally {
-      await popup.close().catch(() => undefined);
-    }
     step('waiting for PDF');
-    const response = await claimed.response;
+    let response: CapturedResponse;
+    try {
+      response = await this.#capture.claim(popup, timeout);
+    } finally {
+      popup.close().catch(() => undefined); // no need to wait: the bytes are here, or the task failed
+    }
     const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
     if (failure) throw failure;
     if (isLoginPage(response.body)) throw new TaskFailure('session', 'downloading the PDF: the portal answered with the login page (the session ended)');

@@ -1,6 +1,6 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { TaskFailure } from '../engine/failure.ts';
-import { armed, failFastOnErrors, sessionLost, waitForLanding } from './landing.ts';
+import { armed, expectLanding, failFastOnErrors } from './landing.ts';
 import { SELECTORS } from './selectors.ts';
 
 const STALE_MARK = 'data-bookout-stale';
@@ -34,48 +34,45 @@ export async function exportInventoryCsv(page: Page, path: string, timeoutMs: nu
   });
 }
 
-export type RowSearch = { row: Locator } | { row: null; shown: string[] };
-
 /**
- * Filters the grid to `reference` and returns the row whose stock number equals it exactly
- * (the filter is a prefix match: 165549 also shows 165549A). The rows on screen before the
- * filter are marked stale, and only rows the grid's callback put in their place are used.
+ * Filters the grid to `reference` and waits for the rows the grid's callback puts in place: the
+ * rows on screen before are marked stale first, so a slow callback never leaves old rows to click.
  */
-export async function findVehicleRow(page: Page, reference: string, timeoutMs: number): Promise<RowSearch> {
-  const rows = page.locator(SELECTORS.gridRow);
-  await rows.evaluateAll((elements, mark) => elements.forEach((element) => element.setAttribute(mark, '')), STALE_MARK);
+export async function filterGrid(page: Page, reference: string, timeoutMs: number): Promise<void> {
   await failFastOnErrors(page, 'filtering the grid', async () => {
     const callback = armed(page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), { timeout: timeoutMs }));
-    await applyStockFilter(page, reference);
+    await page.evaluate(applyStockFilterIn, { rows: SELECTORS.gridRow, input: SELECTORS.stockNumberInput, mark: STALE_MARK, reference });
     await callback;
-    await waitForFreshRows(page, timeoutMs);
+    await expectLanding(page, SELECTORS.stockNumberInput, 'filtering the grid', timeoutMs, `[${STALE_MARK}]`);
   });
-  const exact = rows.filter({ has: page.locator('td').filter({ hasText: exactText(reference) }) });
-  if ((await exact.count()) > 0) return { row: exact.first() };
-  return { row: null, shown: (await rows.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim().slice(0, 60)) };
 }
 
-/** Sets the box's value without focusing it (a later blur would apply the filter a second time), then applies it. */
-async function applyStockFilter(page: Page, reference: string): Promise<void> {
-  await page.locator(SELECTORS.stockNumberInput).evaluate((input, value) => {
-    (input as HTMLInputElement).value = value;
-    (window as unknown as { vehicleGridViewFilterChanged(field: string): void }).vehicleGridViewFilterChanged('StockNumber');
-  }, reference);
+/**
+ * Runs in the page: marks the rows on screen stale, sets the box's value without focusing it (a
+ * later blur would apply the filter a second time), then applies the filter as the page does.
+ */
+function applyStockFilterIn({ rows, input, mark, reference }: { rows: string; input: string; mark: string; reference: string }): void {
+  for (const row of document.querySelectorAll(rows)) row.setAttribute(mark, '');
+  (document.querySelector(input) as HTMLInputElement).value = reference;
+  (window as unknown as { vehicleGridViewFilterChanged(field: string): void }).vehicleGridViewFilterChanged('StockNumber');
 }
 
-async function waitForFreshRows(page: Page, timeoutMs: number): Promise<void> {
-  try {
-    await page.waitForFunction((mark) => !document.querySelector(`[${mark}]`), STALE_MARK, { timeout: timeoutMs });
-  } catch (error) {
-    // The callback may have sent the tab to the login or license page instead of new rows.
-    const landing = await waitForLanding(page, page.locator(SELECTORS.stockNumberInput), 5000).catch(() => 'expected' as const);
-    if (landing !== 'expected') throw sessionLost(landing, 'filtering the grid');
-    throw error;
-  }
-  const landing = await waitForLanding(page, page.locator(SELECTORS.stockNumberInput), timeoutMs);
-  if (landing !== 'expected') throw sessionLost(landing, 'filtering the grid');
-}
+export type RowOpening = { opened: true } | { opened: false; shown: string[] };
 
-function exactText(text: string): RegExp {
-  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+/**
+ * Clicks the Bookout link of the row whose stock number equals `reference` exactly (the filter is
+ * a prefix match: 165549 also shows 165549A). When there is no such row, says what the grid shows.
+ */
+export function openExactRow(page: Page, reference: string): Promise<RowOpening> {
+  return page.evaluate(
+    ({ rows, link, reference }) => {
+      const all = [...document.querySelectorAll(rows)];
+      const row = all.find((candidate) => [...candidate.querySelectorAll('td')].some((cell) => (cell.textContent ?? '').trim() === reference));
+      const bookout = row?.querySelector(link) as HTMLElement | null | undefined;
+      if (!bookout) return { opened: false as const, shown: all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)) };
+      bookout.click();
+      return { opened: true as const };
+    },
+    { rows: SELECTORS.gridRow, link: SELECTORS.bookoutLink, reference },
+  );
 }

@@ -1,9 +1,11 @@
-import type { Locator, Page, Request, Response } from 'playwright-core';
+import type { Page, Request, Response } from 'playwright-core';
 import { TaskFailure } from '../engine/failure.ts';
 import { failureFromNetworkError, failureFromStatus } from '../browser/web-failures.ts';
+import { awaitLanding, type Landing, type Target } from './in-page.ts';
 import { SELECTORS } from './selectors.ts';
 
-export type Landing = 'expected' | 'login' | 'license';
+export type { Landing, Target } from './in-page.ts';
+
 
 /**
  * While an action runs, turns an error answer into a rejection: an HTTP error or network failure
@@ -61,14 +63,13 @@ export async function failFastOnErrors<V>(page: Page, what: string, action: () =
   }
 }
 
-/** Waits until the page shows `expected`, the login form or the license checkbox, and says which. */
-export async function waitForLanding(page: Page, expected: Locator, timeoutMs: number): Promise<Landing> {
-  const login = page.locator(SELECTORS.username);
-  const license = page.locator(SELECTORS.licenseCheckbox);
-  await expected.or(login).or(license).first().waitFor({ state: 'visible', timeout: timeoutMs });
-  if (await license.isVisible()) return 'license';
-  if (await login.isVisible()) return 'login';
-  return 'expected';
+/**
+ * Waits until the page shows `expected` (and nothing matches `without`), the login form or the
+ * license checkbox, and says which. Looks again in the new document when the page navigates.
+ */
+export function waitForLanding(page: Page, expected: Target, timeoutMs: number, without?: string): Promise<Landing> {
+  const what = `waiting for ${typeof expected === 'string' ? expected : `the ${expected.button} button`}`;
+  return awaitLanding(page, { expected, without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox }, timeoutMs, what);
 }
 
 /** The failure for landing on the login or license page in the middle of the work. */
@@ -79,8 +80,8 @@ export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string
 }
 
 /** `waitForLanding` that insists on `expected`, throwing a session failure otherwise. */
-export async function expectLanding(page: Page, expected: Locator, where: string, timeoutMs: number): Promise<void> {
-  const landing = await waitForLanding(page, expected, timeoutMs);
+export async function expectLanding(page: Page, expected: Target, where: string, timeoutMs: number, without?: string): Promise<void> {
+  const landing = await waitForLanding(page, expected, timeoutMs, without);
   if (landing !== 'expected') throw sessionLost(landing, where);
 }
 

@@ -59,6 +59,13 @@ export class PortalSession {
     return this.#page;
   }
 
+  /** Closes the control tab while the worker tabs do the work (it opens again when needed): one renderer less. */
+  async closeControlPage(): Promise<void> {
+    const page = this.#page;
+    this.#page = null;
+    await page?.close().catch(() => undefined);
+  }
+
   /**
    * Ends on the inventory page with a live session: uses restored cookies when they are still
    * valid, otherwise logs in (once), and ticks the license page when it shows up.
@@ -121,7 +128,7 @@ export class PortalSession {
   async #openInventory(page: Page) {
     return failFastOnErrors(page, 'opening the inventory', async () => {
       await page.goto(this.url(PATHS.inventory), { waitUntil: 'domcontentloaded', timeout: this.#timeoutMs });
-      return waitForLanding(page, page.locator(SELECTORS.stockNumberInput), this.#timeoutMs);
+      return waitForLanding(page, SELECTORS.stockNumberInput, this.#timeoutMs);
     });
   }
 

@@ -1,0 +1,105 @@
+// Code that runs inside the portal's pages, through plain `page.evaluate`.
+//
+// Why not Playwright's locators and waitForFunction here: each of them needs Playwright's injected
+// script, built again in every new document (a vehicle page, a popup), and waitForFunction looks
+// again only 100 ms after a navigation, while element waits back off to one look every 500 ms.
+// On the hot path of every vehicle that added up to more CPU than the page itself and to half a
+// second of latency. Each function below is self-contained: it is sent to the page as source.
+import type { Page } from 'playwright-core';
+import { TaskFailure } from '../engine/failure.ts';
+
+/** Something a page shows: an element by CSS selector, or a button by its text. */
+export type Target = string | { button: string };
+
+export type Landing = 'expected' | 'login' | 'license';
+
+export interface LandingQuery {
+  expected: Target;
+  /** `expected` counts only while nothing matches this selector (rows still marked stale, say). */
+  without?: string;
+  login: string;
+  license: string;
+  /** How long to look, in ms. */
+  ms: number;
+}
+
+/** Resolves with what the page shows (the license page, the login form, or `expected`), or null after `ms`. */
+function landingIn(query: LandingQuery): Promise<Landing | null> {
+  const shown = (element: Element | null | undefined) => !!element && element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
+  const find = (target: Target) =>
+    typeof target === 'string'
+      ? document.querySelector(target)
+      : [...document.querySelectorAll('button, input[type="button"], input[type="submit"]')].find(
+          (element) => ((element as HTMLElement).innerText || (element as HTMLInputElement).value || '').trim() === target.button,
+        );
+  const look = (): Landing | null => {
+    if (shown(find(query.license))) return 'license';
+    if (shown(find(query.login))) return 'login';
+    if (query.without && document.querySelector(query.without)) return null;
+    return shown(find(query.expected)) ? 'expected' : null;
+  };
+  const end = Date.now() + query.ms;
+  return new Promise((resolve) => {
+    const tick = () => {
+      const found = look();
+      if (found || Date.now() >= end) resolve(found);
+      else setTimeout(tick, 15);
+    };
+    tick();
+  });
+}
+
+/** Resolves with the document's title once it starts with `prefix`, or null after `ms`. */
+function titleIn({ prefix, ms }: { prefix: string; ms: number }): Promise<string | null> {
+  const end = Date.now() + ms;
+  return new Promise((resolve) => {
+    const tick = () => {
+      if (document.title.startsWith(prefix)) resolve(document.title);
+      else if (Date.now() >= end) resolve(null);
+      else setTimeout(tick, 15);
+    };
+    tick();
+  });
+}
+
+const NAVIGATED = /Execution context was destroyed|navigat|Cannot find context/i;
+
+/**
+ * Runs a looking function in the page until it finds something, looking again in the new
+ * document whenever the page navigates meanwhile. Throws a transient failure after `timeoutMs`.
+ */
+async function lookInPage<A, R>(page: Page, look: (arg: A & { ms: number }) => Promise<R | null>, arg: A, timeoutMs: number, what: string): Promise<R> {
+  const deadline = Date.now() + timeoutMs;
+  for (let left = timeoutMs; left > 0; left = deadline - Date.now()) {
+    try {
+      // The generic signature of evaluate cannot follow A through its Unboxed<> mapping.
+      const found = await page.evaluate(look as (arg: unknown) => Promise<R | null>, { ...arg, ms: left });
+      if (found !== null) return found as R;
+    } catch (error) {
+      if (!(error instanceof Error) || !NAVIGATED.test(error.message)) throw error;
+    }
+  }
+  throw new TaskFailure('transient', `${what}: nothing happened within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+export function awaitLanding(page: Page, query: Omit<LandingQuery, 'ms'>, timeoutMs: number, what: string): Promise<Landing> {
+  return lookInPage(page, landingIn, query, timeoutMs, what);
+}
+
+export function awaitTitle(page: Page, prefix: string, timeoutMs: number, what: string): Promise<string> {
+  return lookInPage(page, titleIn, { prefix }, timeoutMs, what);
+}
+
+/** Dispatches a click on the first element matching `target`. False when there is none. */
+export function clickIn(page: Page, target: Target): Promise<boolean> {
+  return page.evaluate((wanted) => {
+    const element =
+      typeof wanted === 'string'
+        ? document.querySelector(wanted)
+        : [...document.querySelectorAll('button, input[type="button"], input[type="submit"]')].find(
+            (candidate) => ((candidate as HTMLElement).innerText || (candidate as HTMLInputElement).value || '').trim() === wanted.button,
+          );
+    (element as HTMLElement | null)?.click();
+    return !!element;
+  }, target);
+}
