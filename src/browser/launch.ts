@@ -7,9 +7,12 @@ export interface LaunchOptions {
   executablePath?: string;
 }
 
-/** Flags that keep Chromium quiet on closed networks and usable as root in containers. */
+/**
+ * Flags that keep Chromium quiet on closed networks, usable as root in containers, and lean: no
+ * GPU, and the (software) compositor in the browser process instead of a process of its own.
+ */
 export function chromiumArgs(): string[] {
-  const args = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const args = ['--disable-gpu', '--in-process-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot) args.push('--no-sandbox');
   return args;
@@ -25,5 +28,8 @@ export async function launchChromium(options: LaunchOptions): Promise<Browser> {
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
+    // Playwright turns the back/forward cache off; bookout wants it: going back from a vehicle to
+    // the inventory then costs the portal no request (see BookoutTab).
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
   });
 }
