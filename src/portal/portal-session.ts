@@ -8,6 +8,9 @@ import { clearFilters, exportInventoryCsv } from './inventory-page.ts';
 import { armed, failFastOnErrors, waitForLanding } from './landing.ts';
 import { ACTIVE_SESSION_TEXT, PATHS, SELECTORS } from './selectors.ts';
 
+/** Tries to log out before giving up (the next run then takes the session back). */
+const LOGOUT_ATTEMPTS = 4;
+
 export interface Credentials {
   username: string;
   password: string;
@@ -183,10 +186,15 @@ export class PortalSession {
    * never came may still have opened a session), it asks the portal.
    */
   async logout(): Promise<void> {
-    try {
-      await this.#logoutOnce();
-    } catch {
-      await this.#logoutOnce();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#logoutOnce();
+      } catch (error) {
+        if (attempt >= LOGOUT_ATTEMPTS || !this.#host.isAlive()) throw error;
+        // A session left open locks the next run out: worth a few tries, as slowly as the portal asks.
+        const asked = error instanceof TaskFailure ? error.retryAfterMs : undefined;
+        await sleep(Math.min(asked ?? 1000 * attempt, 30_000));
+      }
     }
   }
 
