@@ -40,7 +40,7 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
     }));
 
   it('responses that never come: the watchdog replaces the tab and the vehicle is retried', () =>
-    scenario({ faults: { hang: { rate: 0.04 } } }, { MAX_RETRIES: '5', WORKERS: '4' }, () => ({}), (ws, output) => {
+    scenario({ faults: { hang: { rate: 0.04 } } }, { MAX_RETRIES: '5', WORKERS: '4', TASK_TIMEOUT: '15', STALL_TIMEOUT: '6' }, () => ({}), (ws, output) => {
       assert.ok(injected(ws.portal, /hang/) > 0);
       assert.match(output, /no progress|timed out|took longer/);
     }));
