@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { launchChromium, type LaunchOptions } from './launch.ts';
-import { RequestInterceptor } from './request-interceptor.ts';
+import { RequestInterceptor, type InterceptorOptions } from './request-interceptor.ts';
 
 /**
  * Owns the one browser and its one context (one login shared by all tabs). When the browser
@@ -12,20 +12,21 @@ export class BrowserHost {
   #browser: Browser | null = null;
   #context: BrowserContext | null = null;
   /** Request rules of the browser; they carry over to a relaunched one. */
-  readonly interceptor = new RequestInterceptor();
+  readonly interceptor: RequestInterceptor;
   #cookies: Cookie[] = [];
   #closing = false;
   relaunches = 0;
 
-  constructor(options: LaunchOptions) {
+  constructor(options: LaunchOptions, interceptorOptions: InterceptorOptions = {}) {
     this.options = options;
+    this.interceptor = new RequestInterceptor(interceptorOptions);
   }
 
   async start(): Promise<void> {
     this.#browser = await launchChromium(this.options);
     this.#context = await this.#browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     this.#context.setDefaultTimeout(60_000);
-    await this.interceptor.attach(this.#browser);
+    await this.interceptor.attach(this.#browser, this.#context);
     if (this.#cookies.length > 0) await this.#context.addCookies(this.#cookies);
   }
 

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import type { HeldResponse, RequestInterceptor } from '../browser/request-interceptor.ts';
+import type { FetchedResponse, RequestInterceptor, TakenRequest } from '../browser/request-interceptor.ts';
+import { failureFromNetworkError } from '../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../engine/failure.ts';
 import { awaitTitle } from './in-page.ts';
 import { PDF_URL_PATTERN } from './selectors.ts';
 
-export interface CapturedResponse {
-  url: string;
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
+export type CapturedResponse = FetchedResponse;
 
 const TITLE_PREFIX = 'bookout-capture:';
 /** A capture nobody claimed (its tab was closed meanwhile) is dropped after this long. */
@@ -20,9 +16,9 @@ const UNCLAIMED_TTL_MS = 120_000;
  * Gets each report PDF exactly once, whatever the portal and the browser would do with it.
  *
  * How the bytes reach a browser varies (PDF viewer in the popup, a download on the popup, or a
- * download on the tab that clicked). Instead of handling each, the browser holds back the
- * response of the popup's GetPdfReport request (the one request the portal serves), hands its
- * bytes to this class, and shows a tiny page whose title holds a token instead. The tab that
+ * download on the tab that clicked). Instead of handling each, the browser holds back the popup's
+ * GetPdfReport request, which is sent once from node with the session's cookies; its answer stays
+ * here, and the popup shows a tiny page whose title holds a token instead. The tab that
  * clicked reads the token from *its own* popup, so a PDF can never be handed to another tab.
  */
 export class PdfCapture {
@@ -33,12 +29,12 @@ export class PdfCapture {
     await interceptor.takeDocuments(PDF_URL_PATTERN, (response) => this.#take(response));
   }
 
-  async #take(response: HeldResponse): Promise<string> {
+  async #take(request: TakenRequest): Promise<string> {
     const token = randomUUID();
     try {
-      this.#captures.set(token, { url: response.url, status: response.status, headers: response.headers, body: await response.body() });
+      this.#captures.set(token, await request.fetch());
     } catch (error) {
-      this.#captures.set(token, new TaskFailure('transient', `downloading the PDF: the answer broke off (${messageOf(error)})`));
+      this.#captures.set(token, failureFromNetworkError(messageOf(error), 'downloading the PDF'));
     }
     setTimeout(() => this.#captures.delete(token), UNCLAIMED_TTL_MS).unref();
     return `<!doctype html><title>${TITLE_PREFIX}${token}</title><p>bookout saved this report.</p>`;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BrowserHost } from '../../src/browser/browser-host.ts';
 import { blockResources } from '../../src/browser/resource-blocking.ts';
-import type { HeldResponse } from '../../src/browser/request-interceptor.ts';
+import type { FetchedResponse } from '../../src/browser/request-interceptor.ts';
 
 const PDF = Buffer.from('%PDF-1.4\n% a report\n%%EOF\n');
 
@@ -17,6 +17,8 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    const signedIn = (req.headers.cookie ?? '').includes('sid=s1');
+    if (path.startsWith('/GetPdfReport') && !signedIn) return res.writeHead(401).end('not signed in');
     const pdf = (disposition: string) => res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `${disposition}; filename="r.pdf"` }).end(PDF);
     if (path === '/GetPdfReport/inline') return pdf('inline');
     if (path === '/GetPdfReport/attachment') return pdf('attachment');
@@ -24,7 +26,7 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
     if (path === '/files/report.pdf') return pdf('attachment');
     if (path === '/style.css') return res.writeHead(200, { 'Content-Type': 'text/css', 'Cache-Control': 'no-store' }).end('body { color: red }');
     if (path === '/logo.png') return res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' }).end(Buffer.alloc(10));
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<!doctype html><link rel="stylesheet" href="/style.css"><img src="/logo.png">
+    res.writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' }).end(`<!doctype html><link rel="stylesheet" href="/style.css"><img src="/logo.png">
       ${['inline', 'attachment', 'redirect'].map((kind) => `<button id="${kind}" onclick="window.open('/GetPdfReport/${kind}')">${kind}</button>`).join('')}`);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits })));
@@ -33,15 +35,13 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
 describe('request rules of the browser', () => {
   let host: BrowserHost;
   let site: Awaited<ReturnType<typeof startServer>>;
-  const taken: HeldResponse[] = [];
-  const bodies: Buffer[] = [];
+  const taken: FetchedResponse[] = [];
 
   before(async () => {
     site = await startServer();
     host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
-    await host.interceptor.takeDocuments(/GetPdfReport/, async (response) => {
-      taken.push(response);
-      bodies.push(await response.body());
+    await host.interceptor.takeDocuments(/GetPdfReport/, async (request) => {
+      taken.push(await request.fetch());
       return `<title>taken ${taken.length}</title>`;
     });
     await host.start();
@@ -52,7 +52,7 @@ describe('request rules of the browser', () => {
   });
 
   for (const kind of ['inline', 'attachment', 'redirect']) {
-    it(`takes a report served ${kind === 'redirect' ? 'after a redirect' : kind} from the popup: one request, no download, the bytes whole`, async () => {
+    it(`takes a report served ${kind === 'redirect' ? 'after a redirect' : kind} from the popup: one request with the session cookie, no download, the bytes whole`, async () => {
       const page = await host.newPage();
       const downloads: string[] = [];
       page.on('download', (download) => downloads.push(download.url()));
@@ -64,9 +64,10 @@ describe('request rules of the browser', () => {
       assert.equal(taken.length, before + 1);
       assert.equal(taken.at(-1)!.status, 200);
       assert.equal(taken.at(-1)!.headers['content-type'], 'application/pdf');
-      assert.deepEqual(bodies.at(-1), PDF);
+      assert.deepEqual(taken.at(-1)!.body, PDF);
       assert.deepEqual(downloads, []);
-      assert.equal(site.hits.get(kind === 'redirect' ? '/files/report.pdf' : `/GetPdfReport/${kind}`), 1);
+      assert.equal(site.hits.get(`/GetPdfReport/${kind}`), 1);
+      if (kind === 'redirect') assert.equal(site.hits.get('/files/report.pdf'), 1);
       await page.close();
     });
   }
