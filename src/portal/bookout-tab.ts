@@ -4,9 +4,12 @@ import { TaskFailure } from '../engine/failure.ts';
 import type { Slot } from '../engine/types.ts';
 import { clickIn, type Target } from './in-page.ts';
 import { filterGrid, openExactRow } from './inventory-page.ts';
-import { armed, expectLanding, failFastOnErrors } from './landing.ts';
+import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost, waitForLanding } from './landing.ts';
 import type { CapturedResponse, PdfCapture } from './pdf-capture.ts';
 import { PATHS, SELECTORS } from './selectors.ts';
+
+/** Going back to the inventory gives way to opening it afresh when it takes longer than this. */
+const BACK_TIMEOUT_MS = 10_000;
 
 export interface TabSettings {
   origin: string;
@@ -23,14 +26,17 @@ export class BookoutTab implements Slot {
   #capture: PdfCapture;
   #settings: TabSettings;
   #popups = new Set<Page>();
-  /** The entry before the current one in this tab's history is the inventory page (a vehicle was opened from it). */
-  #inventoryIsBack = false;
+  /** The vehicle page last opened from the inventory: while the tab still shows it, the inventory is one step back. */
+  #openedVehicleUrl: string | null = null;
+  #crashed = false;
 
   constructor(page: Page, capture: PdfCapture, settings: TabSettings) {
     this.page = page;
     this.#capture = capture;
     this.#settings = settings;
     page.setDefaultTimeout(settings.stepTimeoutMs);
+    // A crashed tab is not closed, but nothing works in it any more: the engine must replace it.
+    page.once('crash', () => (this.#crashed = true));
     page.on('popup', (popup) => {
       this.#popups.add(popup);
       popup.once('close', () => this.#popups.delete(popup));
@@ -38,7 +44,7 @@ export class BookoutTab implements Slot {
   }
 
   isUsable(): boolean {
-    return !this.page.isClosed();
+    return !this.page.isClosed() && !this.#crashed;
   }
 
   /** Closes the tab and its popups, which stops anything still running in them. */
@@ -59,7 +65,7 @@ export class BookoutTab implements Slot {
     // which has no size when images are blocked) and stalled a tab for about a second whenever
     // other tabs were busy (measured).
     await this.#navigate('opening the vehicle', () => this.#openRow(reference), SELECTORS.reportButton);
-    this.#inventoryIsBack = true;
+    this.#openedVehicleUrl = this.page.url();
     step('opening reports');
     await this.#navigate('opening Print/Email Reports', () => clickIn(this.page, SELECTORS.reportButton), { button: SELECTORS.createPdfButtonName });
     step('creating PDF');
@@ -74,25 +80,26 @@ export class BookoutTab implements Slot {
   }
 
   async #openInventory(): Promise<void> {
-    if (this.#inventoryIsBack && (await this.#backToInventory())) return;
+    const vehicleUrl = this.#openedVehicleUrl;
+    this.#openedVehicleUrl = null;
+    if (vehicleUrl && this.page.url() === vehicleUrl && (await this.#backToInventory())) return;
     const url = new URL(PATHS.inventory, this.#settings.origin).toString();
     await this.#navigate('opening the inventory', () => this.page.goto(url, { waitUntil: 'domcontentloaded' }), SELECTORS.stockNumberInput);
   }
 
   /**
-   * Back in history to the inventory page the last vehicle was opened from. When the browser kept
-   * that page (back/forward cache) this costs no request and no rendering; otherwise it is an
-   * ordinary load. The grid's next callback sets a fresh filter either way. False when the tab did
-   * not move.
+   * Back in history to the inventory page the vehicle on screen was opened from. When the browser
+   * kept that page (back/forward cache) this costs no request and no rendering; otherwise it is an
+   * ordinary load. The grid's next callback sets a fresh filter either way. False when going back
+   * did not lead to the inventory: the caller then opens it.
    */
   async #backToInventory(): Promise<boolean> {
-    this.#inventoryIsBack = false;
-    const before = this.page.url();
     // 'commit': a page restored from the back/forward cache never fires DOMContentLoaded again.
     await failFastOnErrors(this.page, 'going back to the inventory', () => this.page.goBack({ waitUntil: 'commit' }));
-    if (this.page.url() === before) return false;
-    await expectLanding(this.page, SELECTORS.stockNumberInput, 'going back to the inventory', this.#settings.stepTimeoutMs);
-    return true;
+    if (new URL(this.page.url()).pathname.toLowerCase() !== PATHS.inventory.toLowerCase()) return false;
+    const landing = await waitForLanding(this.page, SELECTORS.stockNumberInput, BACK_TIMEOUT_MS).catch(() => null);
+    if (landing === 'login' || landing === 'license') throw sessionLost(landing, 'going back to the inventory');
+    return landing === 'expected';
   }
 
   async #navigate(what: string, action: () => Promise<unknown>, expected: Target): Promise<void> {
@@ -119,12 +126,9 @@ export class BookoutTab implements Slot {
     }
     const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
     if (failure) throw failure;
-    if (isLoginPage(response.body)) throw new TaskFailure('session', 'downloading the PDF: the portal answered with the login page (the session ended)');
+    const head = response.body.subarray(0, 200_000).toString('latin1');
+    const page = head.startsWith('%PDF') ? null : portalPageIn(head);
+    if (page) throw new TaskFailure('session', `downloading the PDF: the portal answered with the ${page} page (the session ended or needs the license accepted)`);
     return response.body;
   }
-}
-
-function isLoginPage(body: Buffer): boolean {
-  const head = body.subarray(0, 200_000).toString('latin1');
-  return head.includes(SELECTORS.username.slice(1)) && head.includes(SELECTORS.password.slice(1));
 }

@@ -5,6 +5,7 @@
 // again only 100 ms after a navigation, while element waits back off to one look every 500 ms.
 // On the hot path of every vehicle that added up to more CPU than the page itself and to half a
 // second of latency. Each function below is self-contained: it is sent to the page as source.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { TaskFailure } from '../engine/failure.ts';
 
@@ -36,6 +37,8 @@ function landingIn(query: LandingQuery): Promise<Landing | null> {
     if (shown(find(query.license))) return 'license';
     if (shown(find(query.login))) return 'login';
     if (query.without && document.querySelector(query.without)) return null;
+    // While the document is still parsing, its scripts (the grid's functions) may not be there yet.
+    if (document.readyState === 'loading') return null;
     return shown(find(query.expected)) ? 'expected' : null;
   };
   const end = Date.now() + query.ms;
@@ -63,6 +66,7 @@ function titleIn({ prefix, ms }: { prefix: string; ms: number }): Promise<string
 }
 
 const NAVIGATED = /Execution context was destroyed|navigat|Cannot find context/i;
+const AFTER_NAVIGATION_MS = 25;
 
 /**
  * Runs a looking function in the page until it finds something, looking again in the new
@@ -77,6 +81,7 @@ async function lookInPage<A, R>(page: Page, look: (arg: A & { ms: number }) => P
       if (found !== null) return found as R;
     } catch (error) {
       if (!(error instanceof Error) || !NAVIGATED.test(error.message)) throw error;
+      await sleep(AFTER_NAVIGATION_MS); // a page that keeps navigating must not make this spin
     }
   }
   throw new TaskFailure('transient', `${what}: nothing happened within ${Math.round(timeoutMs / 1000)} s`);

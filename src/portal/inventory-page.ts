@@ -1,9 +1,11 @@
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { TaskFailure } from '../engine/failure.ts';
-import { armed, expectLanding, failFastOnErrors } from './landing.ts';
+import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost } from './landing.ts';
 import { SELECTORS } from './selectors.ts';
 
 const STALE_MARK = 'data-bookout-stale';
+/** The grid's rows must be replaced this soon after its callback answered. */
+const GRID_REFRESH_MS = 30_000;
 
 /** Clears every grid filter stored on the server (the export and the grid follow it). True if one was active. */
 export async function clearFilters(page: Page, timeoutMs: number): Promise<boolean> {
@@ -42,9 +44,16 @@ export async function filterGrid(page: Page, reference: string, timeoutMs: numbe
   await failFastOnErrors(page, 'filtering the grid', async () => {
     const callback = armed(page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), { timeout: timeoutMs }));
     await page.evaluate(applyStockFilterIn, { rows: SELECTORS.gridRow, input: SELECTORS.stockNumberInput, mark: STALE_MARK, reference });
-    await callback;
-    await expectLanding(page, SELECTORS.stockNumberInput, 'filtering the grid', timeoutMs, `[${STALE_MARK}]`);
+    const landing = await pageInstead(await callback);
+    if (landing) throw sessionLost(landing, 'filtering the grid');
+    await expectLanding(page, SELECTORS.stockNumberInput, 'filtering the grid', Math.min(timeoutMs, GRID_REFRESH_MS), `[${STALE_MARK}]`);
   });
+}
+
+/** A callback answered with the login or license page (as HTML) instead of grid data: the session is gone. */
+async function pageInstead(response: Response): Promise<'login' | 'license' | null> {
+  if (!(response.headers()['content-type'] ?? '').includes('html')) return null;
+  return portalPageIn(await response.text().catch(() => ''));
 }
 
 /**

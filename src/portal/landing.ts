@@ -72,6 +72,13 @@ export function waitForLanding(page: Page, expected: Target, timeoutMs: number, 
   return awaitLanding(page, { expected, without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox }, timeoutMs, what);
 }
 
+/** 'login' or 'license' when `html` is that page of the portal (an answer that should have been something else). */
+export function portalPageIn(html: string): Exclude<Landing, 'expected'> | null {
+  if (html.includes(SELECTORS.licenseCheckbox.slice(1))) return 'license';
+  if (html.includes(SELECTORS.username.slice(1)) && html.includes(SELECTORS.password.slice(1))) return 'login';
+  return null;
+}
+
 /** The failure for landing on the login or license page in the middle of the work. */
 export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string): TaskFailure {
   return landing === 'login'
