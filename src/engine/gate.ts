@@ -30,7 +30,7 @@ export class RecoveryGate {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#running) {
-        await this.#running.catch(() => undefined);
+        await untilAborted(this.#running.catch(() => undefined), signal);
         continue;
       }
       const wait = this.#throttledUntil - Date.now();
@@ -62,4 +62,15 @@ export class RecoveryGate {
   throttle(ms: number): void {
     this.#throttledUntil = Math.max(this.#throttledUntil, Date.now() + ms);
   }
+}
+
+/** `work`, or a rejection as soon as `signal` aborts (the work itself goes on). */
+function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

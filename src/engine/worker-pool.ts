@@ -292,6 +292,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     if (isSharedKind(failure.kind) && task.freeRetries < this.options.maxFreeRetries) {
       queue.retry(task, failure, Date.now(), false);
       this.#parts.observer?.taskRetrying?.(worker.id, task, failure, 0, false);
+      this.#setView(worker, { state: 'waiting' }); // not stalled: the watchdog leaves it alone
       await this.#recoverShared(failure, running.epoch);
       return;
     }
@@ -323,6 +324,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
         observer?.recoveryFinished?.(kind, Date.now() - started);
       });
     } catch (error) {
+      if (this.stopping) return; // stopped during the recovery: not a failure of the run
       const reason = this.#classify(error);
       this.#failRun(reason.kind === 'fatal' ? reason : new TaskFailure('fatal', `could not recover (${kind}): ${reason.message}`, { cause: error }));
     }

@@ -1,6 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BrowserHost } from '../browser/browser-host.ts';
 import { blockResources } from '../browser/resource-blocking.ts';
 import { sealCookies, unsealCookies } from '../browser/sealed-cookies.ts';
@@ -18,7 +18,7 @@ import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
 import { finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
-import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
+import { chooseRunFolder, createRunFolder, listRunFolders, runPaths, type RunPaths } from '../output/run-folders.ts';
 import { BookoutTab } from '../portal/bookout-tab.ts';
 import { readInventoryCsv } from '../portal/inventory-csv.ts';
 import { PdfCapture } from '../portal/pdf-capture.ts';
@@ -101,7 +101,7 @@ class BookoutRun {
     this.ledger = Ledger.open(paths.ledger);
     this.writer = new DurableWriter(paths.temp);
     this.log = new RunLog(paths.log, request.output);
-    this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath });
+    this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath }, { fetchTimeoutMs: this.settings.taskTimeoutMs });
     this.capture = new PdfCapture();
     this.session = new PortalSession(this.host, this.settings.portalUrl, this.settings, { info: (text) => this.log.info(text) }, Math.min(this.settings.taskTimeoutMs, 120_000));
     this.secret = `${this.settings.username}\n${this.settings.password}\n${this.settings.portalUrl}`;
@@ -153,12 +153,34 @@ class BookoutRun {
   async #startBrowser(): Promise<void> {
     await this.capture.install(this.host.interceptor);
     await this.host.start();
-    const sealed = this.ledger.loadSealedSession();
+    const sealed = this.#sealedSession();
     const cookies = sealed ? unsealCookies(sealed, this.secret) : null;
     if (cookies) {
       this.host.setCookies(cookies);
       await this.host.context.addCookies(cookies);
       this.log.detail('restored the session of an interrupted run');
+    }
+  }
+
+  /**
+   * The session cookies this run kept, or for a new run those of the latest earlier run: a run
+   * that could not log out (killed, or the portal did not answer) left its session open, and
+   * taking it back avoids being refused for an active session.
+   */
+  #sealedSession(): Uint8Array | undefined {
+    const own = this.ledger.loadSealedSession();
+    if (own) return own;
+    const previous = listRunFolders(resolve(this.settings.downloadFolder)).find((folder) => resolve(folder) !== resolve(this.paths.root));
+    if (!previous) return undefined;
+    try {
+      const ledger = Ledger.openReadOnly(runPaths(previous).ledger);
+      try {
+        return ledger.loadSealedSession();
+      } finally {
+        ledger.close();
+      }
+    } catch {
+      return undefined; // an unreadable old run is no reason not to log in
     }
   }
 
@@ -188,7 +210,7 @@ class BookoutRun {
         const failure = this.#classify(error);
         if (failure.kind === 'fatal' || failure.kind === 'permanent' || attempt >= attempts || this.stopped) throw failure;
         this.log.warn(`${what} failed (${failure.message}); trying again`);
-        if (failure.kind === 'unavailable') await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000);
+        if (failure.kind === 'unavailable') await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000, this.request.stopSignal);
         else if (failure.kind === 'browser') await this.host.relaunch();
         else await sleep(failure.retryAfterMs ?? 2000 * 2 ** (attempt - 1));
       }
@@ -334,7 +356,7 @@ class BookoutRun {
         await this.#saveSession();
       },
       unavailable: async () => {
-        await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000);
+        await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000, this.request.stopSignal);
         this.log.info('the portal answers again; all tabs resume');
         await this.session.ensureSignedIn();
       },

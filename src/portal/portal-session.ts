@@ -102,11 +102,12 @@ export class PortalSession {
 
   /**
    * Waits until the portal answers HTTP again (any status), probing its start page with growing
-   * pauses (1 s doubling to 30 s). Fatal after `maxMs`.
+   * pauses (1 s doubling to 30 s). Fatal after `maxMs`; rejects at once when `signal` aborts.
    */
-  async waitUntilReachable(maxMs: number): Promise<void> {
+  async waitUntilReachable(maxMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + maxMs;
     for (let pause = 1000; ; pause = Math.min(pause * 2, 30_000)) {
+      signal?.throwIfAborted();
       try {
         await this.#host.context.request.get(this.url(PATHS.start), { timeout: 10_000, maxRedirects: 0, failOnStatusCode: false });
         return;
@@ -114,7 +115,7 @@ export class PortalSession {
         if (Date.now() + pause > deadline) {
           throw new TaskFailure('fatal', `the portal could not be reached for ${Math.round(maxMs / 60_000)} minutes`);
         }
-        await sleep(pause);
+        await sleep(pause, undefined, { signal });
       }
     }
   }
