@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { loadSettings } from '../config/settings.ts';
+import { UserError } from '../errors.ts';
 import { runBookout } from '../job/run-bookout.ts';
 import type { ConsoleOutput } from '../ui/console.ts';
 import { interruptible } from './signals.ts';
@@ -9,8 +10,10 @@ import { interruptible } from './signals.ts';
  * and runs the whole job against it, exactly as against the real portal.
  */
 export async function demoCommand(output: ConsoleOutput, options: { vehicles: string; workers: string; out: string }): Promise<number> {
+  const vehicles = Number(options.vehicles);
+  if (!Number.isInteger(vehicles) || vehicles < 1 || vehicles > 20_000) throw new UserError(`--vehicles must be a whole number from 1 to 20000 (got "${options.vehicles}")`);
   const { startPortal } = await import('../../sim/index.ts');
-  const portal = await startPortal({ vehicles: Number(options.vehicles), profile: 'fast', seed: 1 });
+  const portal = await startPortal({ vehicles, profile: 'fast', seed: 1 });
   output.line(`Demo: a simulated ValuesOnline portal runs at ${portal.url} with ${portal.inventory.length} vehicles.`);
   try {
     const settings = loadSettings({
