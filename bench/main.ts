@@ -4,23 +4,11 @@ import { relative } from 'node:path';
 import { runFigures } from './figures.ts';
 import { describeMachine } from './machine.ts';
 import { measureRun } from './measure.ts';
-import { HELP, parseOptions, UsageError, type BenchOptions } from './options.ts';
+import { optionsOrExit } from '../test/support/tool-options.ts';
+import { HELP, parseOptions } from './options.ts';
 import { project, PREDECESSOR } from './projection.ts';
 import { cpuText, memoryText, NOTES, projectionText, resultsTable, stepsTable, tabsLabel, targetsText, writeJson, type BenchReport } from './report.ts';
 import { judgeTargets } from './targets.ts';
-
-function readOptions(): BenchOptions {
-  try {
-    const options = parseOptions(process.argv.slice(2));
-    if (options) return options;
-    process.stdout.write(HELP);
-    process.exit(0);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`bench: ${error.message} (see --help)\n`);
-    process.exit(2);
-  }
-}
 
 /** Ctrl-C (or SIGTERM) stops after the current run has stopped cleanly; what was measured is still reported. */
 function stopOnSignal(): AbortController {
@@ -35,7 +23,7 @@ function stopOnSignal(): AbortController {
 }
 
 async function main(): Promise<number> {
-  const options = readOptions();
+  const options = optionsOrExit('bench', HELP, (argv) => parseOptions(argv));
   const stop = stopOnSignal();
   const machine = describeMachine();
   const startedAt = Date.now();

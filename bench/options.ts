@@ -1,6 +1,6 @@
 // Command line of the benchmark: options, their defaults, and checks with one clear message.
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { fileStamp, parseToolArgs, timeScale, UsageError, wholeNumber } from '../test/support/tool-options.ts';
 
 export const BENCH_ROOT = resolve(import.meta.dirname, '..');
 
@@ -17,7 +17,6 @@ export interface BenchOptions {
   out: string;
 }
 
-export class UsageError extends Error {}
 
 const DEFAULTS = { tabs: [1, 2, 4, 6, 8, 12, 16], vehicles: 160, timeScale: 0.1, pdfCapacity: 4, seed: 1 };
 const QUICK = { tabs: [1, 4, 8], vehicles: 40 };
@@ -43,53 +42,29 @@ Exit codes: 0 every run succeeded, 1 some run failed, 2 bad options, 130 interru
 
 /** The parsed options, or null when --help was asked. Throws UsageError on a bad option. */
 export function parseOptions(argv: string[], now = new Date()): BenchOptions | null {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        tabs: { type: 'string' },
-        vehicles: { type: 'string' },
-        'time-scale': { type: 'string' },
-        'pdf-capacity': { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string' },
-        quick: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseToolArgs(argv, {
+    tabs: { type: 'string' },
+    vehicles: { type: 'string' },
+    'time-scale': { type: 'string' },
+    'pdf-capacity': { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean' },
+  });
   if (values.help) return null;
   const quick = values.quick === true;
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
   return {
     tabs: values.tabs === undefined ? (quick ? QUICK.tabs : DEFAULTS.tabs) : tabList(values.tabs),
-    vehicles: values.vehicles === undefined ? (quick ? QUICK.vehicles : DEFAULTS.vehicles) : integer('--vehicles', values.vehicles, 1, 20_000),
+    vehicles: values.vehicles === undefined ? (quick ? QUICK.vehicles : DEFAULTS.vehicles) : wholeNumber('--vehicles', values.vehicles, 1, 20_000),
     timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : timeScale(values['time-scale']),
-    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : integer('--pdf-capacity', values['pdf-capacity'], 1, 1000),
-    seed: values.seed === undefined ? DEFAULTS.seed : integer('--seed', values.seed, 0, 2 ** 31 - 1),
-    out: values.out === undefined ? join(BENCH_ROOT, 'bench', 'results', `bench-${stamp}.json`) : resolve(values.out),
+    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
+    seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
+    out: values.out === undefined ? join(BENCH_ROOT, 'bench', 'results', `bench-${fileStamp(now)}.json`) : resolve(values.out),
   };
 }
 
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return value;
-}
-
-function timeScale(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1) throw new UsageError(`--time-scale must be a number above 0 and at most 1, got "${text}"`);
-  return value;
-}
-
 function tabList(text: string): number[] {
-  const tabs = text.split(',').map((part) => integer('--tabs', part.trim(), 1, MAX_TABS));
+  const tabs = text.split(',').map((part) => wholeNumber('--tabs', part.trim(), 1, MAX_TABS));
   if (new Set(tabs).size !== tabs.length) throw new UsageError(`--tabs lists a tab count twice: "${text}"`);
   return tabs;
 }

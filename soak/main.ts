@@ -8,22 +8,10 @@ import { startPortal, type SimPortal } from '../sim/index.ts';
 import { checkPdfsOnDisk, generations, runFolderOf, startCli, type CliResult, type CliRun } from '../test/support/harness.ts';
 import { injected, outcomeChecks, type Check } from '../test/support/outcome.ts';
 import { browserProcess } from '../test/support/processes.ts';
-import { HELP, parseOptions, UsageError, type SoakOptions } from './options.ts';
+import { optionsOrExit } from '../test/support/tool-options.ts';
+import { HELP, parseOptions, type SoakOptions } from './options.ts';
 import { disruptionPlan, portalFaults, productSettings, type Disruption } from './plan.ts';
 import { checksTable, memoryFlatness, memoryTable, type ProgressPoint } from './report.ts';
-
-function readOptions(): SoakOptions {
-  try {
-    const options = parseOptions(process.argv.slice(2));
-    if (options) return options;
-    process.stdout.write(HELP);
-    process.exit(0);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`soak: ${error.message} (see --help)\n`);
-    process.exit(2);
-  }
-}
 
 /** Everything one soak run observes while it goes. */
 class Soak {
@@ -158,7 +146,7 @@ function minutes(ms: number): string {
 }
 
 async function main(): Promise<number> {
-  const options = readOptions();
+  const options = optionsOrExit('soak', HELP, (argv) => parseOptions(argv));
   const faults = portalFaults(options.vehicles);
   const portal = await startPortal({ vehicles: options.vehicles, seed: options.seed, profile: 'realistic', timeScale: options.timeScale, pdfCapacity: options.pdfCapacity, faults });
   const soak = new Soak(options, portal);

@@ -1,6 +1,6 @@
 // Command line of the soak: options, their defaults, and checks with one clear message.
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { fileStamp, parseToolArgs, timeScale, wholeNumber } from '../test/support/tool-options.ts';
 
 export const SOAK_ROOT = resolve(import.meta.dirname, '..');
 
@@ -15,8 +15,6 @@ export interface SoakOptions {
   kills: number;
   out: string;
 }
-
-export class UsageError extends Error {}
 
 const DEFAULTS = { vehicles: 2000, workers: 8, timeScale: 0.05, pdfCapacity: 4, seed: 1, kills: 3 };
 const QUICK = { vehicles: 200 };
@@ -46,48 +44,25 @@ Exit codes: 0 every check passed, 1 a check failed, 2 bad options, 130 interrupt
 
 /** The parsed options, or null when --help was asked. Throws UsageError on a bad option. */
 export function parseOptions(argv: string[], now = new Date()): SoakOptions | null {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        vehicles: { type: 'string' },
-        workers: { type: 'string' },
-        'time-scale': { type: 'string' },
-        'pdf-capacity': { type: 'string' },
-        seed: { type: 'string' },
-        kills: { type: 'string' },
-        out: { type: 'string' },
-        quick: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseToolArgs(argv, {
+    vehicles: { type: 'string' },
+    workers: { type: 'string' },
+    'time-scale': { type: 'string' },
+    'pdf-capacity': { type: 'string' },
+    seed: { type: 'string' },
+    kills: { type: 'string' },
+    out: { type: 'string' },
+    quick: { type: 'boolean' },
+  });
   if (values.help) return null;
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
   const vehiclesDefault = values.quick ? QUICK.vehicles : DEFAULTS.vehicles;
   return {
-    vehicles: values.vehicles === undefined ? vehiclesDefault : integer('--vehicles', values.vehicles, 50, 20_000),
-    workers: values.workers === undefined ? DEFAULTS.workers : integer('--workers', values.workers, 1, 32),
-    timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : positive('--time-scale', values['time-scale']),
-    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : integer('--pdf-capacity', values['pdf-capacity'], 1, 1000),
-    seed: values.seed === undefined ? DEFAULTS.seed : integer('--seed', values.seed, 0, 2 ** 31 - 1),
-    kills: values.kills === undefined ? DEFAULTS.kills : integer('--kills', values.kills, 0, 20),
-    out: values.out === undefined ? join(SOAK_ROOT, 'soak', 'results', `soak-${stamp}.json`) : resolve(values.out),
+    vehicles: values.vehicles === undefined ? vehiclesDefault : wholeNumber('--vehicles', values.vehicles, 50, 20_000),
+    workers: values.workers === undefined ? DEFAULTS.workers : wholeNumber('--workers', values.workers, 1, 32),
+    timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : timeScale(values['time-scale']),
+    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
+    seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
+    kills: values.kills === undefined ? DEFAULTS.kills : wholeNumber('--kills', values.kills, 0, 20),
+    out: values.out === undefined ? join(SOAK_ROOT, 'soak', 'results', `soak-${fileStamp(now)}.json`) : resolve(values.out),
   };
-}
-
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got "${text}")`);
-  return value;
-}
-
-function positive(name: string, text: string): number {
-  const value = Number(text);
-  if (!(value > 0 && value <= 10)) throw new UsageError(`${name} must be a number above 0, at most 10 (got "${text}")`);
-  return value;
 }
