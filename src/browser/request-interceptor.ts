@@ -114,6 +114,10 @@ export class RequestInterceptor {
       failOnStatusCode: false,
       timeout: this.fetchTimeoutMs,
     });
-    return { url: response.url(), status: response.status(), headers: response.headers(), body: await response.body() };
+    try {
+      return { url: response.url(), status: response.status(), headers: response.headers(), body: await response.body() };
+    } finally {
+      await response.dispose(); // otherwise Playwright keeps every body in memory until the context closes
+    }
   }
 }

@@ -188,7 +188,7 @@ class BookoutRun {
     try {
       await this.#setupStep('signing in', async () => {
         const result = await this.session.ensureSignedIn();
-        if (result === 'already') this.log.info('the session of the interrupted run is still alive; continuing with it');
+        if (result === 'already') this.log.info('the portal session opened earlier is still alive; continuing with it (no new login)');
       });
     } finally {
       // Also when sign-in failed half-way: a session may have opened, and the next run can take it back.

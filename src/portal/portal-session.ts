@@ -109,7 +109,8 @@ export class PortalSession {
     for (let pause = 1000; ; pause = Math.min(pause * 2, 30_000)) {
       signal?.throwIfAborted();
       try {
-        await this.#host.context.request.get(this.url(PATHS.start), { timeout: 10_000, maxRedirects: 0, failOnStatusCode: false });
+        const answer = await this.#host.context.request.get(this.url(PATHS.start), { timeout: 10_000, maxRedirects: 0, failOnStatusCode: false });
+        await answer.dispose();
         return;
       } catch {
         if (Date.now() + pause > deadline) {
