@@ -55,13 +55,7 @@ export class BrowserHost {
     this.#cookies = cookies;
   }
 
-  get cookies(): readonly Cookie[] {
-    return this.#cookies;
-  }
 
-  forgetCookies(): void {
-    this.#cookies = [];
-  }
 
   /** Closes what is left of the browser and starts a new one with the remembered cookies. */
   async relaunch(): Promise<void> {

@@ -17,11 +17,6 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
     this.#batchLimit = batchLimit;
   }
 
-  /** Vehicles this invocation has started. */
-  get startedCount(): number {
-    return this.#started.size;
-  }
-
   #onlyRefs(): string[] | undefined {
     return this.#started.size >= this.#batchLimit ? [...this.#started] : undefined;
   }

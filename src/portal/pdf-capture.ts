@@ -49,9 +49,4 @@ export class PdfCapture {
     if (capture instanceof TaskFailure) throw capture;
     return capture;
   }
-
-  /** Captures waiting to be claimed (for tests and leak checks). */
-  get size(): number {
-    return this.#captures.size;
-  }
 }

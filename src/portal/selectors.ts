@@ -34,8 +34,6 @@ export const SELECTORS = {
   createPdfButtonName: 'Create PDF',
 };
 
-/** Applies the stock-number filter; typing alone does not. */
-export const APPLY_STOCK_FILTER = "vehicleGridViewFilterChanged('StockNumber')";
 
 /** Words of the portal's refusal when the user already has a live session. */
 export const ACTIVE_SESSION_TEXT = /active session/i;
