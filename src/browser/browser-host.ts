@@ -55,8 +55,6 @@ export class BrowserHost {
     this.#cookies = cookies;
   }
 
-
-
   /** Closes what is left of the browser and starts a new one with the remembered cookies. */
   async relaunch(): Promise<void> {
     await this.#closeBrowser();

@@ -90,6 +90,8 @@ class BookoutRun {
   readonly capture: PdfCapture;
   readonly session: PortalSession;
   readonly secret: string;
+  /** Delay before retry number n (1-based) of a vehicle or of a step before the downloads. */
+  readonly retryDelay: (retry: number) => number;
   readonly finishedAt: number[] = [];
   pool: WorkerPool<VehicleTask, BookoutTab, SavedPdf> | null = null;
   note: string | undefined;
@@ -105,6 +107,7 @@ class BookoutRun {
     this.capture = new PdfCapture();
     this.session = new PortalSession(this.host, this.settings.portalUrl, this.settings, { info: (text) => this.log.info(text) }, Math.min(this.settings.taskTimeoutMs, 120_000));
     this.secret = `${this.settings.username}\n${this.settings.password}\n${this.settings.portalUrl}`;
+    this.retryDelay = exponentialBackoff({ baseMs: this.settings.retryDelayMs });
   }
 
   get stopped(): boolean {
@@ -210,11 +213,16 @@ class BookoutRun {
         const failure = this.#classify(error);
         if (failure.kind === 'fatal' || failure.kind === 'permanent' || attempt >= attempts || this.stopped) throw failure;
         this.log.warn(`${what} failed (${failure.message}); trying again`);
-        if (failure.kind === 'unavailable') await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000, this.request.stopSignal);
+        if (failure.kind === 'unavailable') await this.#waitForPortal();
         else if (failure.kind === 'browser') await this.host.relaunch();
-        else await sleep(failure.retryAfterMs ?? 2000 * 2 ** (attempt - 1));
+        else await sleep(failure.retryAfterMs ?? this.retryDelay(attempt), undefined, { signal: this.request.stopSignal });
       }
     }
+  }
+
+  /** Until the portal answers again; fatal after `maxOutageMs`, at once on Ctrl-C. */
+  #waitForPortal(): Promise<void> {
+    return this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000, this.request.stopSignal);
   }
 
   async #saveSession(): Promise<void> {
@@ -269,7 +277,7 @@ class BookoutRun {
         workers: this.settings.workers,
         taskTimeoutMs: this.settings.taskTimeoutMs,
         maxAttempts: this.settings.maxRetries + 1,
-        retryDelayMs: exponentialBackoff({ baseMs: this.settings.retryDelayMs }),
+        retryDelayMs: this.retryDelay,
         pauseBetweenTasksMs: this.settings.pauseBetweenVehiclesMs,
         recycleSlotEvery: this.settings.recycleTabEvery,
       },
@@ -356,7 +364,7 @@ class BookoutRun {
         await this.#saveSession();
       },
       unavailable: async () => {
-        await this.session.waitUntilReachable(this.request.maxOutageMs ?? 30 * 60_000, this.request.stopSignal);
+        await this.#waitForPortal();
         this.log.info('the portal answers again; all tabs resume');
         await this.session.ensureSignedIn();
       },

@@ -6,7 +6,6 @@ import { SELECTORS } from './selectors.ts';
 
 export type { Landing, Target } from './in-page.ts';
 
-
 /**
  * While an action runs, turns an error answer into a rejection: an HTTP error or network failure
  * of the tab's main document or of an AJAX call (the grid's callbacks), and a network failure of

@@ -183,7 +183,7 @@ export class PortalSession {
   }
 
   /**
-   * Logs out of whatever session the browser holds (a second try if the first is disturbed). Safe at
+   * Logs out of whatever session the browser holds (a few tries if the portal is disturbed). Safe at
    * any time, also after errors: it does not trust what this process believes (a login whose answer
    * never came may still have opened a session), it asks the portal.
    */
