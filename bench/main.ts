@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   for (const tabs of options.tabs) {
     if (stop.signal.aborted) break;
     process.stdout.write(`${tabsLabel(tabs).padStart(7)}: running... `);
-    let measurement;
+    let measurement: Awaited<ReturnType<typeof measureRun>>;
     try {
       measurement = await measureRun({ tabs, vehicles: options.vehicles, timeScale: options.timeScale, pdfCapacity: options.pdfCapacity, seed: options.seed }, stop.signal);
     } catch (error) {

@@ -82,17 +82,17 @@ function license(raw: string | undefined): PortalOptions['license'] {
   return { everyMinutes: minutes };
 }
 
-async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
+const OPTIONS = {
         port: { type: 'string' }, host: { type: 'string' }, vehicles: { type: 'string' }, seed: { type: 'string' }, profile: { type: 'string' },
         'time-scale': { type: 'string' }, 'pdf-capacity': { type: 'string' }, 'pdf-delivery': { type: 'string' }, 'page-size': { type: 'string' },
         license: { type: 'string' }, 'license-delay': { type: 'string' }, lockout: { type: 'string' }, 'idle-timeout': { type: 'string' },
         'csv-bom': { type: 'boolean' }, 'duplicate-rows': { type: 'string' }, faults: { type: 'string' }, help: { type: 'boolean' },
-      },
-    }));
+      } as const;
+
+async function main(): Promise<void> {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+  try {
+    ({ values } = parseArgs({ options: OPTIONS }));
   } catch (error) {
     fail((error as Error).message);
   }
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   if (!['instant', 'fast', 'realistic'].includes(profile)) fail(`--profile must be instant, fast or realistic (got "${profile}")`);
   const delivery = values['pdf-delivery'] ?? 'inline';
   if (!['inline', 'attachment', 'mixed'].includes(delivery)) fail(`--pdf-delivery must be inline, attachment or mixed (got "${delivery}")`);
-  let portal;
+  let portal: Awaited<ReturnType<typeof startPortal>>;
   try {
     portal = await startPortal({
       port: number('port', values.port, 8080),

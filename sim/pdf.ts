@@ -61,6 +61,8 @@ export async function bookoutPdf(vehicle: Vehicle, seed: number, generatedAt: Da
     text(money(Math.round(value)), 220, 600 - index * 16);
   });
   text('Options and equipment', 40, 480, 12, bold);
-  ['Air Conditioning', 'Power Windows', 'Bluetooth', 'Backup Camera', 'Alloy Wheels', 'Navigation System'].forEach((option, index) => text(`- ${option}`, 40, 460 - index * 14));
+  ['Air Conditioning', 'Power Windows', 'Bluetooth', 'Backup Camera', 'Alloy Wheels', 'Navigation System'].forEach((option, index) => {
+    text(`- ${option}`, 40, 460 - index * 14);
+  });
   return doc.save();
 }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { SETTINGS, kebab, loadSettings, type Settings } from '../config/settings.ts';
 
 export const EXIT_CODES_HELP = `

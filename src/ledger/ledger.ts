@@ -134,7 +134,9 @@ export class Ledger {
   importInventory(refs: readonly string[], rejected: readonly RejectedRow[], now = Date.now()): void {
     this.#transaction(() => {
       const insert = this.#db.prepare('INSERT OR IGNORE INTO vehicles (ref, position, updated_at) VALUES (?, ?, ?)');
-      refs.forEach((ref, position) => insert.run(ref, position, now));
+      refs.forEach((ref, position) => {
+        insert.run(ref, position, now);
+      });
       const reject = this.#db.prepare('INSERT INTO rejected_rows (row_number, value, reason) VALUES (?, ?, ?)');
       for (const row of rejected) reject.run(row.rowNumber, row.value, row.reason);
       this.setMeta('inventory_imported_at', String(now));

@@ -7,7 +7,9 @@ async function reportPdf(lines: string[]): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const page = doc.addPage();
-  lines.forEach((line, index) => page.drawText(line, { x: 40, y: 780 - index * 14, font, size: 10 }));
+  lines.forEach((line, index) => {
+    page.drawText(line, { x: 40, y: 780 - index * 14, font, size: 10 });
+  });
   return doc.save();
 }
 
