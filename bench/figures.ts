@@ -35,7 +35,8 @@ export interface RunFigures {
   machineBusy: number | null;
 }
 
-const sum = (record: Record<string, number>, keys: readonly string[]) => keys.reduce((total, key) => total + (record[key] ?? 0), 0);
+const sum = (record: Record<string, number>, keys: readonly string[]) =>
+  keys.reduce((total, key) => total + (record[key] ?? 0), 0);
 
 export function runFigures(run: RunMeasurement): RunFigures {
   const { tabs, pdfCapacity } = run.setup;

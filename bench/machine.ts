@@ -30,7 +30,11 @@ function browserVersion(): Machine['browser'] {
     const path = findBrowser(process.env.BROWSER_PATH).executablePath;
     let version = 'unknown';
     try {
-      version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      version = execFileSync(path, ['--version'], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       // Windows browsers do not answer --version on the console
     }

@@ -7,14 +7,28 @@ import { measureRun } from './measure.ts';
 import { optionsOrExit } from '../test/support/tool-options.ts';
 import { HELP, parseOptions } from './options.ts';
 import { project, PREDECESSOR } from './projection.ts';
-import { cpuText, memoryText, NOTES, projectionText, resultsTable, stepsTable, tabsLabel, targetsText, writeJson, type BenchReport } from './report.ts';
+import {
+  cpuText,
+  memoryText,
+  NOTES,
+  projectionText,
+  resultsTable,
+  stepsTable,
+  tabsLabel,
+  targetsText,
+  writeJson,
+  type BenchReport,
+} from './report.ts';
 import { judgeTargets } from './targets.ts';
 
 /** Ctrl-C (or SIGTERM) stops after the current run has stopped cleanly; what was measured is still reported. */
 function stopOnSignal(): AbortController {
   const controller = new AbortController();
   const onSignal = () => {
-    if (!controller.signal.aborted) console.log('\nStopping: the current run is stopped cleanly (up to a minute), then the results so far are written.');
+    if (!controller.signal.aborted)
+      console.log(
+        '\nStopping: the current run is stopped cleanly (up to a minute), then the results so far are written.',
+      );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -30,7 +44,9 @@ async function main(): Promise<number> {
   console.log(
     `bookout benchmark: ${options.vehicles} vehicles, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}, tabs ${options.tabs.join(',')}`,
   );
-  console.log(`machine: ${machine.cpus} CPUs, ${machine.memoryGb} GB, load ${machine.loadAverageAtStart.join(' ')}, node ${machine.node}, ${machine.browser?.version ?? 'browser unknown'}\n`);
+  console.log(
+    `machine: ${machine.cpus} CPUs, ${machine.memoryGb} GB, load ${machine.loadAverageAtStart.join(' ')}, node ${machine.node}, ${machine.browser?.version ?? 'browser unknown'}\n`,
+  );
 
   const runs: BenchReport['runs'] = [];
   let failedToMeasure = false;
@@ -39,7 +55,16 @@ async function main(): Promise<number> {
     process.stdout.write(`${tabsLabel(tabs).padStart(7)}: running... `);
     let measurement: Awaited<ReturnType<typeof measureRun>>;
     try {
-      measurement = await measureRun({ tabs, vehicles: options.vehicles, timeScale: options.timeScale, pdfCapacity: options.pdfCapacity, seed: options.seed }, stop.signal);
+      measurement = await measureRun(
+        {
+          tabs,
+          vehicles: options.vehicles,
+          timeScale: options.timeScale,
+          pdfCapacity: options.pdfCapacity,
+          seed: options.seed,
+        },
+        stop.signal,
+      );
     } catch (error) {
       // The harness itself failed (not the product): report what was measured so far.
       console.log(`could not measure: ${(error as Error).stack ?? error}`);
@@ -49,7 +74,9 @@ async function main(): Promise<number> {
     const figures = runFigures(measurement);
     runs.push({ figures, measurement });
     const wall = figures.downloadWallS === null ? '-' : `${figures.downloadWallS.toFixed(1)} s`;
-    console.log(`download phase ${wall}, whole process ${figures.processWallS.toFixed(1)} s, exit ${measurement.exitCode ?? measurement.exitSignal}${figures.ok ? '' : ` (FAILED: ${measurement.problems.join('; ')})`}`);
+    console.log(
+      `download phase ${wall}, whole process ${figures.processWallS.toFixed(1)} s, exit ${measurement.exitCode ?? measurement.exitSignal}${figures.ok ? '' : ` (FAILED: ${measurement.problems.join('; ')})`}`,
+    );
   }
 
   const figures = runs.map((run) => run.figures);
@@ -71,9 +98,13 @@ async function main(): Promise<number> {
   console.log(`\nMemory at the peak (PSS MB by process kind):\n${memoryText(runs)}`);
   console.log(`\nCPU during the download phase (processes sampled every 500 ms):\n${cpuText(runs, machine.cpus)}`);
   console.log(`\nTargets:\n${targetsText(report.targets)}`);
-  console.log(`\nProjection for ${report.projection?.vehicles ?? 2000} vehicles at the uncompressed realistic profile:\n${projectionText(report.projection)}`);
+  console.log(
+    `\nProjection for ${report.projection?.vehicles ?? 2000} vehicles at the uncompressed realistic profile:\n${projectionText(report.projection)}`,
+  );
   writeJson(options.out, report);
-  console.log(`\nWritten: ${relative(process.cwd(), options.out)} (benchmark took ${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`);
+  console.log(
+    `\nWritten: ${relative(process.cwd(), options.out)} (benchmark took ${((Date.now() - startedAt) / 60_000).toFixed(1)} min)`,
+  );
   if (stop.signal.aborted) return 130;
   return !failedToMeasure && figures.every((run) => run.ok) ? 0 : 1;
 }

@@ -65,7 +65,13 @@ const STOP_GRACE_MS = 60_000;
 
 export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<RunMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'bookout-bench-'));
-  const portal = await startPortal({ vehicles: setup.vehicles, seed: setup.seed, profile: 'realistic', timeScale: setup.timeScale, pdfCapacity: setup.pdfCapacity });
+  const portal = await startPortal({
+    vehicles: setup.vehicles,
+    seed: setup.seed,
+    profile: 'realistic',
+    timeScale: setup.timeScale,
+    pdfCapacity: setup.pdfCapacity,
+  });
   let sampler: MemorySampler | undefined;
   try {
     const downloads = join(dir, 'downloads');
@@ -87,7 +93,8 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
     await sampler.stop();
     const leftovers = await leftoverBrowsers(sampler.browserPids());
     if (leftovers > 0) problems.push(`${leftovers} Chromium process(es) outlived the product (killed)`);
-    if (result.code !== 0 && !stop.aborted) problems.push(`exit code ${result.code ?? result.signal}: ${lastLines(result)}`);
+    if (result.code !== 0 && !stop.aborted)
+      problems.push(`exit code ${result.code ?? result.signal}: ${lastLines(result)}`);
 
     const runFolder = onlyRunFolder(downloads);
     const span = runFolder ? readAttemptSpan(join(runFolder, 'run_data', 'state.db')) : null;
@@ -96,7 +103,8 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
     const refs = portal.inventory.map((vehicle) => vehicle.ref);
     const pdfFiles = checkPdfFiles(runFolder, refs);
     if (pdfFiles.missing.length > 0) problems.push(`${pdfFiles.missing.length} vehicle(s) without a PDF`);
-    if (pdfFiles.unexpected.length > 0) problems.push(`unexpected files in pdfs/: ${pdfFiles.unexpected.slice(0, 5).join(', ')}`);
+    if (pdfFiles.unexpected.length > 0)
+      problems.push(`unexpected files in pdfs/: ${pdfFiles.unexpected.slice(0, 5).join(', ')}`);
 
     return {
       setup,
@@ -128,7 +136,9 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
 async function waitForEnd(run: CliRun, deadline: number, stop: AbortSignal, problems: string[]): Promise<CliResult> {
   const ended = run.done.then(() => 'ended' as const);
   const timer = (ms: number) => sleep(ms, 'timeout' as const, { ref: false });
-  const stopped = new Promise<'stopped'>((resolve) => (stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true })));
+  const stopped = new Promise<'stopped'>((resolve) =>
+    stop.aborted ? resolve('stopped') : stop.addEventListener('abort', () => resolve('stopped'), { once: true }),
+  );
   const first = await Promise.race([ended, timer(deadline), stopped]);
   if (first === 'ended') return run.done;
   problems.push(first === 'stopped' ? 'interrupted' : `no end after ${Math.round(deadline / 1000)} s`);

@@ -17,7 +17,6 @@ export interface BenchOptions {
   out: string;
 }
 
-
 const DEFAULTS = { tabs: [1, 2, 4, 6, 8, 12, 16], vehicles: 160, timeScale: 0.1, pdfCapacity: 4, seed: 1 };
 const QUICK = { tabs: [1, 4, 8], vehicles: 40 };
 const MAX_TABS = 64;
@@ -55,11 +54,22 @@ export function parseOptions(argv: string[], now = new Date()): BenchOptions | n
   const quick = values.quick === true;
   return {
     tabs: values.tabs === undefined ? (quick ? QUICK.tabs : DEFAULTS.tabs) : tabList(values.tabs),
-    vehicles: values.vehicles === undefined ? (quick ? QUICK.vehicles : DEFAULTS.vehicles) : wholeNumber('--vehicles', values.vehicles, 1, 20_000),
+    vehicles:
+      values.vehicles === undefined
+        ? quick
+          ? QUICK.vehicles
+          : DEFAULTS.vehicles
+        : wholeNumber('--vehicles', values.vehicles, 1, 20_000),
     timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : timeScale(values['time-scale']),
-    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
+    pdfCapacity:
+      values['pdf-capacity'] === undefined
+        ? DEFAULTS.pdfCapacity
+        : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
     seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
-    out: values.out === undefined ? join(BENCH_ROOT, 'bench', 'results', `bench-${fileStamp(now)}.json`) : resolve(values.out),
+    out:
+      values.out === undefined
+        ? join(BENCH_ROOT, 'bench', 'results', `bench-${fileStamp(now)}.json`)
+        : resolve(values.out),
   };
 }
 

@@ -30,10 +30,14 @@ export const NOTES = [
 ];
 
 function table(headers: string[], rows: string[][], rightAligned = true): string {
-  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: string[]) =>
     cells
-      .map((cell, column) => (rightAligned && column > 0 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .map((cell, column) =>
+        rightAligned && column > 0 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
       .join(' | ')
       .trimEnd();
   const rule = widths.map((width) => '-'.repeat(width)).join('-+-');
@@ -44,7 +48,8 @@ export const tabsLabel = (tabs: number) => `${tabs} tab${tabs === 1 ? '' : 's'}`
 
 const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
 
-const fixed = (value: number | null | undefined, digits: number) => (value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits));
+const fixed = (value: number | null | undefined, digits: number) =>
+  value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
 
 function resultRow(figures: RunFigures): string[] {
   const overhead = fixed(figures.overheadSPerVehicle, 2);
@@ -65,9 +70,29 @@ function resultRow(figures: RunFigures): string[] {
 }
 
 export function resultsTable(runs: BenchReport['runs']): string {
-  const headers = ['tabs', 'wall s', 'veh/h', 'ideal veh/h', 'eff', 'overhead s/veh', 'req/veh', 'PDF gen/veh', 'peak PSS MB', 'peak RSS MB', 'PSS MB at 1/4..4/4', 'run'];
-  const text = indent(table(headers, runs.map((run) => resultRow(run.figures))));
-  const problems = runs.filter((run) => run.measurement.problems.length > 0).map((run) => `  ${tabsLabel(run.figures.tabs)} FAILED: ${run.measurement.problems.join('; ')}`);
+  const headers = [
+    'tabs',
+    'wall s',
+    'veh/h',
+    'ideal veh/h',
+    'eff',
+    'overhead s/veh',
+    'req/veh',
+    'PDF gen/veh',
+    'peak PSS MB',
+    'peak RSS MB',
+    'PSS MB at 1/4..4/4',
+    'run',
+  ];
+  const text = indent(
+    table(
+      headers,
+      runs.map((run) => resultRow(run.figures)),
+    ),
+  );
+  const problems = runs
+    .filter((run) => run.measurement.problems.length > 0)
+    .map((run) => `  ${tabsLabel(run.figures.tabs)} FAILED: ${run.measurement.problems.join('; ')}`);
   return [text, ...problems].join('\n');
 }
 
@@ -77,13 +102,21 @@ export function stepsTable(runs: BenchReport['runs']): string {
   if (steps.length === 0) return '(no per-step times found in bookout.log)';
   const client = table(
     ['client s/veh (bookout.log)', ...runs.map((run) => tabsLabel(run.figures.tabs))],
-    steps.map((step) => [step === 'total' ? 'whole vehicle' : step, ...runs.map((run) => fixed(run.measurement.clientStepSeconds[step], 2))]),
+    steps.map((step) => [
+      step === 'total' ? 'whole vehicle' : step,
+      ...runs.map((run) => fixed(run.measurement.clientStepSeconds[step], 2)),
+    ]),
   );
   const portal = table(
     ['portal server s/veh', ...runs.map((run) => tabsLabel(run.figures.tabs))],
     [...VEHICLE_STEPS, 'static'].map((step) => [
       step,
-      ...runs.map((run) => fixed((run.measurement.portal.serverTimeByStepMs[step] ?? 0) / 1000 / Math.max(1, run.measurement.vehiclesDone), 2)),
+      ...runs.map((run) =>
+        fixed(
+          (run.measurement.portal.serverTimeByStepMs[step] ?? 0) / 1000 / Math.max(1, run.measurement.vehiclesDone),
+          2,
+        ),
+      ),
     ]),
   );
   const peaks = table(
@@ -103,7 +136,10 @@ export function memoryText(runs: BenchReport['runs']): string {
     .map(({ figures, measurement: { memory } }) => {
       const kinds = Object.entries(memory.peakPssByKindMb)
         .sort(([, a], [, b]) => b - a)
-        .map(([kind, mb]) => `${kind}${(memory.peakProcessesByKind[kind] ?? 1) > 1 ? ` x${memory.peakProcessesByKind[kind]}` : ''} ${Math.round(mb)}`);
+        .map(
+          ([kind, mb]) =>
+            `${kind}${(memory.peakProcessesByKind[kind] ?? 1) > 1 ? ` x${memory.peakProcessesByKind[kind]}` : ''} ${Math.round(mb)}`,
+        );
       return `  ${tabsLabel(figures.tabs).padStart(7)}: ${Math.round(memory.peakPssMb)} MB = ${kinds.join(', ') || '-'}`;
     })
     .join('\n');
@@ -114,8 +150,11 @@ export function cpuText(runs: BenchReport['runs'], cpus: number): string {
   return runs
     .map(({ figures }) => {
       const cpu = figures.cpuSPerVehicle;
-      const perVehicle = cpu ? `${(cpu.node + cpu.browser).toFixed(2)} CPU s/vehicle (node ${cpu.node.toFixed(2)}, Chromium ${cpu.browser.toFixed(2)})` : 'not sampled';
-      const busy = figures.machineBusy === null ? '' : `; machine busy ${Math.round(figures.machineBusy * 100)}% of ${cpus} CPUs`;
+      const perVehicle = cpu
+        ? `${(cpu.node + cpu.browser).toFixed(2)} CPU s/vehicle (node ${cpu.node.toFixed(2)}, Chromium ${cpu.browser.toFixed(2)})`
+        : 'not sampled';
+      const busy =
+        figures.machineBusy === null ? '' : `; machine busy ${Math.round(figures.machineBusy * 100)}% of ${cpus} CPUs`;
       return `  ${tabsLabel(figures.tabs).padStart(7)}: ${perVehicle}${busy}`;
     })
     .join('\n');
@@ -131,15 +170,21 @@ export function projectionText(projection: Projection | null): string {
     `  uncompressed: portal ${projection.portalSPerVehicle.toFixed(1)} s/vehicle (PDF ${projection.pdfSPerVehicle.toFixed(1)} s), ` +
       `client overhead ${projection.overheadSPerVehicle.toFixed(2)} s/vehicle (${projection.overheadFrom})`,
     `  PDF capacity floor: ${projection.capacityFloorHours.toFixed(2)} h whatever the tabs; assumes the overhead per vehicle does not grow with the portal's delays`,
-    indent(table(
-      [`${FIELD_VEHICLES} vehicles`, 'bookout (projected)', 'predecessor (field)'],
-      projection.rows.map((row) => [
-        tabsLabel(row.tabs),
-        `${row.hours.toFixed(2)} h${row.capacityLimited ? ' (PDF capacity)' : ''}`,
-        row.tabs === 1 ? `${PREDECESSOR[0]!.hours}, ${PREDECESSOR[0]!.perVehicle}` : row.tabs === 5 ? `${PREDECESSOR[1]!.hours}, ${PREDECESSOR[1]!.perVehicle}` : '-',
-      ]),
-      false,
-    )),
+    indent(
+      table(
+        [`${FIELD_VEHICLES} vehicles`, 'bookout (projected)', 'predecessor (field)'],
+        projection.rows.map((row) => [
+          tabsLabel(row.tabs),
+          `${row.hours.toFixed(2)} h${row.capacityLimited ? ' (PDF capacity)' : ''}`,
+          row.tabs === 1
+            ? `${PREDECESSOR[0]!.hours}, ${PREDECESSOR[0]!.perVehicle}`
+            : row.tabs === 5
+              ? `${PREDECESSOR[1]!.hours}, ${PREDECESSOR[1]!.perVehicle}`
+              : '-',
+        ]),
+        false,
+      ),
+    ),
   ];
   return lines.join('\n');
 }

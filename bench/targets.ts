@@ -15,14 +15,21 @@ export const TARGETS = {
   maxMemoryMb: 400,
 } as const;
 
-const list = (runs: RunFigures[], value: (run: RunFigures) => string) => runs.map((run) => `${run.tabs}: ${value(run)}`).join(', ');
+const list = (runs: RunFigures[], value: (run: RunFigures) => string) =>
+  runs.map((run) => `${run.tabs}: ${value(run)}`).join(', ');
 
 export function judgeTargets(figures: RunFigures[]): TargetResult[] {
   const usable = figures.filter((run) => run.ok);
   // Beyond the portal's PDF capacity the tabs only queue: efficiency and overhead are the portal's there.
   const belowCapacity = usable.filter((run) => !run.capacityLimited);
   const atMemoryTabs = usable.find((run) => run.tabs === TARGETS.memoryTabs);
-  const judge = (target: string, runs: RunFigures[], passes: (run: RunFigures) => boolean, value: (run: RunFigures) => string, none = 'no usable run'): TargetResult =>
+  const judge = (
+    target: string,
+    runs: RunFigures[],
+    passes: (run: RunFigures) => boolean,
+    value: (run: RunFigures) => string,
+    none = 'no usable run',
+  ): TargetResult =>
     runs.length === 0
       ? { target, status: 'n/a', measured: none }
       : { target, status: runs.every(passes) ? 'PASS' : 'MISS', measured: list(runs, value) };

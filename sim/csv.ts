@@ -21,9 +21,14 @@ function field(value: string | number): string {
 
 /** The "Export All Columns > Export to CSV" file: header row, CRLF lines, optional BOM. */
 export function inventoryCsv(vehicles: readonly Vehicle[], bom: boolean): string {
-  const lines = [COLUMNS.map(([name]) => field(name)).join(','), ...vehicles.map((vehicle) => COLUMNS.map(([, get]) => field(get(vehicle))).join(','))];
+  const lines = [
+    COLUMNS.map(([name]) => field(name)).join(','),
+    ...vehicles.map((vehicle) => COLUMNS.map(([, get]) => field(get(vehicle))).join(',')),
+  ];
   return `${bom ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;
 }
 
 /** Grid columns after the Bookout link (the grid shows fewer columns than the export). */
-export const GRID_COLUMNS = COLUMNS.filter(([name]) => ['Reference Number', 'VIN', 'Year', 'Make', 'Model', 'Trim', 'Mileage'].includes(name));
+export const GRID_COLUMNS = COLUMNS.filter(([name]) =>
+  ['Reference Number', 'VIN', 'Year', 'Make', 'Model', 'Trim', 'Mileage'].includes(name),
+);

@@ -49,7 +49,8 @@ export class FaultPlan {
     const { hang, transient500, rateLimit } = this.faults;
     if (this.#hits('hang', hang.rate, step, key, hang.steps)) return { kind: 'hang' };
     if (this.#hits('transient500', transient500.rate, step, key, transient500.steps)) return { kind: 'error500' };
-    if (this.#hits('rateLimit', rateLimit.rate, step, key, rateLimit.steps)) return { kind: 'rateLimit', retryAfterSeconds: rateLimit.retryAfterSeconds ?? 2 };
+    if (this.#hits('rateLimit', rateLimit.rate, step, key, rateLimit.steps))
+      return { kind: 'rateLimit', retryAfterSeconds: rateLimit.retryAfterSeconds ?? 2 };
     return null;
   }
 
@@ -84,7 +85,12 @@ export class FaultPlan {
     const id = `delay|${step}|${key}`;
     const occurrence = this.#occurrences.get(id) ?? 0;
     this.#occurrences.set(id, occurrence + 1);
-    const draw = logNormal(median, profile.sigma[step], unit(this.#seed, id, occurrence, 'a'), unit(this.#seed, id, occurrence, 'b'));
+    const draw = logNormal(
+      median,
+      profile.sigma[step],
+      unit(this.#seed, id, occurrence, 'a'),
+      unit(this.#seed, id, occurrence, 'b'),
+    );
     return Math.round(draw * this.#timeScale);
   }
 

@@ -17,13 +17,38 @@ export interface Vehicle {
 }
 
 const MODELS: Record<string, Array<[string, string[]]>> = {
-  Ford: [['F-150', ['XL', 'XLT', 'Lariat, 4WD']], ['Escape', ['S', 'SE', 'Titanium']], ['Explorer', ['Base', 'XLT', 'Limited']]],
-  Chevrolet: [['Silverado 1500', ['WT', 'LT', 'LTZ, Crew Cab']], ['Equinox', ['LS', 'LT', 'Premier']], ['Malibu', ['LS', 'LT']]],
-  Toyota: [['Camry', ['LE', 'SE', 'XLE']], ['RAV4', ['LE', 'XLE', 'Limited']], ['Tacoma', ['SR', 'SR5', 'TRD Off-Road']]],
-  Honda: [['Accord', ['LX', 'Sport', 'EX-L, Navi']], ['CR-V', ['LX', 'EX', 'Touring']], ['Civic', ['LX', 'EX', 'Si']]],
-  Nissan: [['Altima', ['S', 'SV', 'SL']], ['Rogue', ['S', 'SV', 'SL']]],
-  Jeep: [['Wrangler', ['Sport', 'Sahara', 'Rubicon']], ['Grand Cherokee', ['Laredo', 'Limited', 'Overland']]],
-  Hyundai: [['Elantra', ['SE', 'SEL', 'Limited']], ['Tucson', ['SE', 'SEL', 'Limited']]],
+  Ford: [
+    ['F-150', ['XL', 'XLT', 'Lariat, 4WD']],
+    ['Escape', ['S', 'SE', 'Titanium']],
+    ['Explorer', ['Base', 'XLT', 'Limited']],
+  ],
+  Chevrolet: [
+    ['Silverado 1500', ['WT', 'LT', 'LTZ, Crew Cab']],
+    ['Equinox', ['LS', 'LT', 'Premier']],
+    ['Malibu', ['LS', 'LT']],
+  ],
+  Toyota: [
+    ['Camry', ['LE', 'SE', 'XLE']],
+    ['RAV4', ['LE', 'XLE', 'Limited']],
+    ['Tacoma', ['SR', 'SR5', 'TRD Off-Road']],
+  ],
+  Honda: [
+    ['Accord', ['LX', 'Sport', 'EX-L, Navi']],
+    ['CR-V', ['LX', 'EX', 'Touring']],
+    ['Civic', ['LX', 'EX', 'Si']],
+  ],
+  Nissan: [
+    ['Altima', ['S', 'SV', 'SL']],
+    ['Rogue', ['S', 'SV', 'SL']],
+  ],
+  Jeep: [
+    ['Wrangler', ['Sport', 'Sahara', 'Rubicon']],
+    ['Grand Cherokee', ['Laredo', 'Limited', 'Overland']],
+  ],
+  Hyundai: [
+    ['Elantra', ['SE', 'SEL', 'Limited']],
+    ['Tucson', ['SE', 'SEL', 'Limited']],
+  ],
 };
 const COLORS = ['White', 'Black', 'Silver', 'Gray', 'Blue', 'Red', 'Green'];
 const BODIES = ['Sedan', 'SUV', 'Pickup', 'Hatchback', 'Coupe'];

@@ -46,21 +46,33 @@ function number(name: string, raw: string | undefined, fallback: number): number
 /** Parses "transient500=0.05,hang=0.01,downAfterPdfs=400:30000,alwaysFail=165001;165002". */
 export function parseFaults(text: string): Partial<FaultOptions> {
   const faults: Partial<FaultOptions> = {};
-  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [name, raw = ''] = item.split('=');
     const value = Number(raw);
     switch (name) {
-      case 'transient500': case 'hang': case 'slowGrid': case 'delayedPopup': case 'truncatedPdf': case 'htmlAsPdf': case 'rateLimit':
+      case 'transient500':
+      case 'hang':
+      case 'slowGrid':
+      case 'delayedPopup':
+      case 'truncatedPdf':
+      case 'htmlAsPdf':
+      case 'rateLimit':
         if (!(value >= 0 && value <= 1)) fail(`fault ${name} needs a rate from 0 to 1 (got "${raw}")`);
         (faults as Record<string, unknown>)[name] = { rate: value };
         break;
-      case 'expireAfterPdfs': case 'kickAfterPdfs': case 'licenseAfterPdfs':
+      case 'expireAfterPdfs':
+      case 'kickAfterPdfs':
+      case 'licenseAfterPdfs':
         if (!Number.isInteger(value) || value < 0) fail(`fault ${name} needs a count (got "${raw}")`);
         faults[name] = value;
         break;
       case 'downAfterPdfs': {
         const [after, ms = '30000'] = raw.split(':');
-        if (!Number.isInteger(Number(after)) || !Number.isInteger(Number(ms))) fail(`fault downAfterPdfs needs count:ms (got "${raw}")`);
+        if (!Number.isInteger(Number(after)) || !Number.isInteger(Number(ms)))
+          fail(`fault downAfterPdfs needs count:ms (got "${raw}")`);
         faults.downAfterPdfs = { after: Number(after), ms: Number(ms) };
         break;
       }
@@ -83,11 +95,24 @@ function license(raw: string | undefined): PortalOptions['license'] {
 }
 
 const OPTIONS = {
-        port: { type: 'string' }, host: { type: 'string' }, vehicles: { type: 'string' }, seed: { type: 'string' }, profile: { type: 'string' },
-        'time-scale': { type: 'string' }, 'pdf-capacity': { type: 'string' }, 'pdf-delivery': { type: 'string' }, 'page-size': { type: 'string' },
-        license: { type: 'string' }, 'license-delay': { type: 'string' }, lockout: { type: 'string' }, 'idle-timeout': { type: 'string' },
-        'csv-bom': { type: 'boolean' }, 'duplicate-rows': { type: 'string' }, faults: { type: 'string' }, help: { type: 'boolean' },
-      } as const;
+  port: { type: 'string' },
+  host: { type: 'string' },
+  vehicles: { type: 'string' },
+  seed: { type: 'string' },
+  profile: { type: 'string' },
+  'time-scale': { type: 'string' },
+  'pdf-capacity': { type: 'string' },
+  'pdf-delivery': { type: 'string' },
+  'page-size': { type: 'string' },
+  license: { type: 'string' },
+  'license-delay': { type: 'string' },
+  lockout: { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'csv-bom': { type: 'boolean' },
+  'duplicate-rows': { type: 'string' },
+  faults: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
 
 async function main(): Promise<void> {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -101,9 +126,11 @@ async function main(): Promise<void> {
     return;
   }
   const profile = (values.profile ?? 'fast') as ProfileName;
-  if (!['instant', 'fast', 'realistic'].includes(profile)) fail(`--profile must be instant, fast or realistic (got "${profile}")`);
+  if (!['instant', 'fast', 'realistic'].includes(profile))
+    fail(`--profile must be instant, fast or realistic (got "${profile}")`);
   const delivery = values['pdf-delivery'] ?? 'inline';
-  if (!['inline', 'attachment', 'mixed'].includes(delivery)) fail(`--pdf-delivery must be inline, attachment or mixed (got "${delivery}")`);
+  if (!['inline', 'attachment', 'mixed'].includes(delivery))
+    fail(`--pdf-delivery must be inline, attachment or mixed (got "${delivery}")`);
   let portal: Awaited<ReturnType<typeof startPortal>>;
   try {
     portal = await startPortal({

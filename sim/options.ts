@@ -1,9 +1,29 @@
 // Options of the simulated portal, with their defaults, and the latency profiles.
 
-export type Step = 'login' | 'license' | 'inventory' | 'grid' | 'vehicle' | 'report' | 'pdf' | 'export' | 'logout' | 'static';
+export type Step =
+  | 'login'
+  | 'license'
+  | 'inventory'
+  | 'grid'
+  | 'vehicle'
+  | 'report'
+  | 'pdf'
+  | 'export'
+  | 'logout'
+  | 'static';
 
 /** Steps faults apply to when a fault names none: every step but static files. */
-export const PAGE_STEPS: readonly Step[] = ['login', 'license', 'inventory', 'grid', 'vehicle', 'report', 'pdf', 'export', 'logout'];
+export const PAGE_STEPS: readonly Step[] = [
+  'login',
+  'license',
+  'inventory',
+  'grid',
+  'vehicle',
+  'report',
+  'pdf',
+  'export',
+  'logout',
+];
 
 export interface FaultOptions {
   /** A 500 "Server Error in '/ValuesOnline' Application." page. */
@@ -106,26 +126,72 @@ export interface Profile {
   sigma: Record<Step, number>;
 }
 
-const zero: Record<Step, number> = { login: 0, license: 0, inventory: 0, grid: 0, vehicle: 0, report: 0, pdf: 0, export: 0, logout: 0, static: 0 };
+const zero: Record<Step, number> = {
+  login: 0,
+  license: 0,
+  inventory: 0,
+  grid: 0,
+  vehicle: 0,
+  report: 0,
+  pdf: 0,
+  export: 0,
+  logout: 0,
+  static: 0,
+};
 
 export const PROFILES: Record<ProfileName, Profile> = {
   instant: { medianMs: zero, sigma: zero },
   fast: {
-    medianMs: { login: 60, license: 30, inventory: 40, grid: 30, vehicle: 40, report: 20, pdf: 250, export: 120, logout: 20, static: 0 },
+    medianMs: {
+      login: 60,
+      license: 30,
+      inventory: 40,
+      grid: 30,
+      vehicle: 40,
+      report: 20,
+      pdf: 250,
+      export: 120,
+      logout: 20,
+      static: 0,
+    },
     sigma: { ...zero, pdf: 0.3, vehicle: 0.2, inventory: 0.2, grid: 0.2 },
   },
   // About 20 s of server time per vehicle: inventory 2.5 + grid 1.5 + vehicle 4 + report 0.5 + PDF 10 (long tail).
   realistic: {
-    medianMs: { login: 1500, license: 800, inventory: 2500, grid: 1500, vehicle: 4000, report: 500, pdf: 10_000, export: 8000, logout: 500, static: 20 },
-    sigma: { login: 0.3, license: 0.3, inventory: 0.3, grid: 0.35, vehicle: 0.3, report: 0.3, pdf: 0.5, export: 0.3, logout: 0.2, static: 0.2 },
+    medianMs: {
+      login: 1500,
+      license: 800,
+      inventory: 2500,
+      grid: 1500,
+      vehicle: 4000,
+      report: 500,
+      pdf: 10_000,
+      export: 8000,
+      logout: 500,
+      static: 20,
+    },
+    sigma: {
+      login: 0.3,
+      license: 0.3,
+      inventory: 0.3,
+      grid: 0.35,
+      vehicle: 0.3,
+      report: 0.3,
+      pdf: 0.5,
+      export: 0.3,
+      logout: 0.2,
+      static: 0.2,
+    },
   },
 };
 
 export function resolveOptions(options: Partial<PortalOptions>): PortalOptions {
   const merged = { ...DEFAULT_OPTIONS, ...options, faults: { ...options.faults } };
-  if (!Number.isInteger(merged.vehicles) || merged.vehicles < 1 || merged.vehicles > 20_000) throw new Error('vehicles must be from 1 to 20000');
+  if (!Number.isInteger(merged.vehicles) || merged.vehicles < 1 || merged.vehicles > 20_000)
+    throw new Error('vehicles must be from 1 to 20000');
   if (!(merged.timeScale > 0)) throw new Error('timeScale must be above 0');
-  if (!Number.isInteger(merged.pdfCapacity) || merged.pdfCapacity < 1) throw new Error('pdfCapacity must be at least 1');
+  if (!Number.isInteger(merged.pdfCapacity) || merged.pdfCapacity < 1)
+    throw new Error('pdfCapacity must be at least 1');
   if (!PROFILES[merged.profile]) throw new Error(`unknown profile ${merged.profile}`);
   return merged;
 }

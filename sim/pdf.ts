@@ -23,7 +23,12 @@ function noisePng(width: number, height: number, seed: number): Uint8Array {
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 0, 0, 0, 0], 8); // 8-bit grayscale
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const money = (value: number) => `$${value.toLocaleString('en-US')}`;
@@ -36,7 +41,8 @@ export async function bookoutPdf(vehicle: Vehicle, seed: number, generatedAt: Da
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
   const page = doc.addPage([612, 792]);
-  const text = (value: string, x: number, y: number, size = 10, face = font) => page.drawText(value, { x, y, size, font: face, color: rgb(0.1, 0.1, 0.1) });
+  const text = (value: string, x: number, y: number, size = 10, face = font) =>
+    page.drawText(value, { x, y, size, font: face, color: rgb(0.1, 0.1, 0.1) });
 
   const targetBytes = 40_000 + Math.floor(unit(seed, 'pdf-size', vehicle.ref) * 30_000);
   // pdf-lib stores the noise at about 1.46 bytes per pixel, plus about 2.6 KB of text and structure.
@@ -48,12 +54,20 @@ export async function bookoutPdf(vehicle: Vehicle, seed: number, generatedAt: Da
   text(`Stock #: ${vehicle.ref}`, 40, 720, 12, bold);
   text(`VIN: ${vehicle.vin}`, 40, 702);
   text(`${vehicle.year} ${vehicle.make} ${vehicle.model} ${vehicle.trim}`, 40, 686);
-  text(`Mileage: ${vehicle.mileage.toLocaleString('en-US')}   Color: ${vehicle.color}   Body: ${vehicle.bodyStyle}`, 40, 670);
+  text(
+    `Mileage: ${vehicle.mileage.toLocaleString('en-US')}   Color: ${vehicle.color}   Body: ${vehicle.bodyStyle}`,
+    40,
+    670,
+  );
   text(`Generated ${generatedAt.toISOString()}`, 40, 654, 8);
   const base = vehicle.listPrice;
   const rows: Array<[string, number]> = [
-    ['Rough Trade-In', base * 0.62], ['Average Trade-In', base * 0.7], ['Clean Trade-In', base * 0.76],
-    ['Clean Loan', base * 0.69], ['Clean Retail', base * 0.92], ['Mileage Adjustment', -vehicle.mileage * 0.04],
+    ['Rough Trade-In', base * 0.62],
+    ['Average Trade-In', base * 0.7],
+    ['Clean Trade-In', base * 0.76],
+    ['Clean Loan', base * 0.69],
+    ['Clean Retail', base * 0.92],
+    ['Mileage Adjustment', -vehicle.mileage * 0.04],
   ];
   text('Valuation', 40, 620, 12, bold);
   rows.forEach(([label, value], index) => {
@@ -61,8 +75,10 @@ export async function bookoutPdf(vehicle: Vehicle, seed: number, generatedAt: Da
     text(money(Math.round(value)), 220, 600 - index * 16);
   });
   text('Options and equipment', 40, 480, 12, bold);
-  ['Air Conditioning', 'Power Windows', 'Bluetooth', 'Backup Camera', 'Alloy Wheels', 'Navigation System'].forEach((option, index) => {
-    text(`- ${option}`, 40, 460 - index * 14);
-  });
+  ['Air Conditioning', 'Power Windows', 'Bluetooth', 'Backup Camera', 'Alloy Wheels', 'Navigation System'].forEach(
+    (option, index) => {
+      text(`- ${option}`, 40, 460 - index * 14);
+    },
+  );
   return doc.save();
 }

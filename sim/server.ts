@@ -182,27 +182,52 @@ export class PortalServer {
 
   #route(method: string, url: URL): Route {
     const path = url.pathname;
-    if (path === html.LOGIN_PATH && method === 'POST') return { name: 'login', step: 'login', handle: (x) => this.#login(x) };
-    if (path === html.LOGIN_PATH) return { name: 'login-page', step: 'login', handle: (x) => this.#loginOrLicensePage(x) };
-    if (path === '/ValuesOnline/Home/AcceptLicense') return { name: 'license', step: 'license', handle: (x) => this.#acceptLicense(x) };
+    if (path === html.LOGIN_PATH && method === 'POST')
+      return { name: 'login', step: 'login', handle: (x) => this.#login(x) };
+    if (path === html.LOGIN_PATH)
+      return { name: 'login-page', step: 'login', handle: (x) => this.#loginOrLicensePage(x) };
+    if (path === '/ValuesOnline/Home/AcceptLicense')
+      return { name: 'license', step: 'license', handle: (x) => this.#acceptLicense(x) };
     if (path === '/ValuesOnline/Home/Logout') return { name: 'logout', step: 'logout', handle: (x) => this.#logout(x) };
-    if (path === '/ValuesOnline/' || path === '/ValuesOnline' || path === '/') return { name: 'home', step: null, handle: (x) => this.#home(x) };
-    if (path === html.INVENTORY_PATH) return { name: 'inventory', step: 'inventory', handle: (x) => this.#inventoryPage(x) };
-    if (path === '/ValuesOnline/vehicle/GridCallback') return { name: 'grid', step: 'grid', handle: (x) => this.#gridCallback(x) };
-    if (path === '/ValuesOnline/vehicle/ExportCsv') return { name: 'export', step: 'export', handle: (x) => this.#exportCsv(x) };
+    if (path === '/ValuesOnline/' || path === '/ValuesOnline' || path === '/')
+      return { name: 'home', step: null, handle: (x) => this.#home(x) };
+    if (path === html.INVENTORY_PATH)
+      return { name: 'inventory', step: 'inventory', handle: (x) => this.#inventoryPage(x) };
+    if (path === '/ValuesOnline/vehicle/GridCallback')
+      return { name: 'grid', step: 'grid', handle: (x) => this.#gridCallback(x) };
+    if (path === '/ValuesOnline/vehicle/ExportCsv')
+      return { name: 'export', step: 'export', handle: (x) => this.#exportCsv(x) };
     const bookout = /^\/ValuesOnline\/vehicle\/Bookout\/([A-Za-z0-9]+)$/.exec(path);
-    if (bookout) return { name: 'vehicle', step: 'vehicle', ref: this.#byKey.get(bookout[1]!)?.ref, handle: (x) => this.#vehiclePage(x, bookout[1]!) };
-    if (path === '/ValuesOnline/Reports/Dialog') return { name: 'report', step: 'report', handle: (x) => this.#reportDialog(x) };
+    if (bookout)
+      return {
+        name: 'vehicle',
+        step: 'vehicle',
+        ref: this.#byKey.get(bookout[1]!)?.ref,
+        handle: (x) => this.#vehiclePage(x, bookout[1]!),
+      };
+    if (path === '/ValuesOnline/Reports/Dialog')
+      return { name: 'report', step: 'report', handle: (x) => this.#reportDialog(x) };
     if (path === '/ValuesOnline/Reports/GetPdfReport') {
       const ref = this.#reportTokens.get(url.searchParams.get('reportToken') ?? '');
       return { name: 'pdf', step: 'pdf', ref, handle: (x) => this.#pdfReport(x, ref) };
     }
     const asset = ASSETS[path];
-    if (asset) return { name: 'static', step: 'static', handle: ({ res }) => this.#send(res, 200, asset.type, asset.body, { 'Cache-Control': 'public, max-age=86400' }) };
+    if (asset)
+      return {
+        name: 'static',
+        step: 'static',
+        handle: ({ res }) => this.#send(res, 200, asset.type, asset.body, { 'Cache-Control': 'public, max-age=86400' }),
+      };
     return { name: 'other', step: null, handle: ({ res }) => this.#send(res, 404, 'text/plain', 'Not found') };
   }
 
-  #send(res: ServerResponse, status: number, type: string, body: string | Buffer | Uint8Array, headers: Record<string, string> = {}): void {
+  #send(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: string | Buffer | Uint8Array,
+    headers: Record<string, string> = {},
+  ): void {
     if (res.destroyed || res.headersSent) return;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), ...headers });
@@ -236,7 +261,13 @@ export class PortalServer {
   #loginOrLicensePage(x: Exchange): void {
     const returnUrl = x.url.searchParams.get('ReturnUrl') || '/ValuesOnline/';
     if (!x.session) return this.#send(x.res, 200, 'text/html; charset=utf-8', html.loginPage(returnUrl));
-    if (this.#sessions.licenseDue(x.session)) return this.#send(x.res, 200, 'text/html; charset=utf-8', html.licensePage(returnUrl, this.options.licenseDelayMs));
+    if (this.#sessions.licenseDue(x.session))
+      return this.#send(
+        x.res,
+        200,
+        'text/html; charset=utf-8',
+        html.licensePage(returnUrl, this.options.licenseDelayMs),
+      );
     this.#redirect(x.res, returnUrl);
   }
 
@@ -244,21 +275,28 @@ export class PortalServer {
     const form = new URLSearchParams(await readBody(x.req));
     const returnUrl = form.get('ReturnUrl') || x.url.searchParams.get('ReturnUrl') || '/ValuesOnline/';
     const result = this.#sessions.login(form.get('username') ?? '', form.get('password') ?? '');
-    if (!result.ok) return this.#send(x.res, 200, 'text/html; charset=utf-8', html.loginPage(returnUrl, result.message));
-    const cookies = [`.ASPXAUTH=${result.session.id}; Path=/; HttpOnly`, `ASP.NET_SessionId=${randomBytes(12).toString('hex')}; Path=/; HttpOnly`];
+    if (!result.ok)
+      return this.#send(x.res, 200, 'text/html; charset=utf-8', html.loginPage(returnUrl, result.message));
+    const cookies = [
+      `.ASPXAUTH=${result.session.id}; Path=/; HttpOnly`,
+      `ASP.NET_SessionId=${randomBytes(12).toString('hex')}; Path=/; HttpOnly`,
+    ];
     const next = result.session.licenseDue ? this.#loginUrl(returnUrl) : returnUrl;
     this.#redirect(x.res, next, { 'Set-Cookie': cookies });
   }
 
   #acceptLicense(x: Exchange): void {
-    if (!x.session) return this.#send(x.res, 200, 'application/json', JSON.stringify({ redirect: this.#loginUrl('/ValuesOnline/') }));
+    if (!x.session)
+      return this.#send(x.res, 200, 'application/json', JSON.stringify({ redirect: this.#loginUrl('/ValuesOnline/') }));
     this.#sessions.acceptLicense(x.session);
     this.#send(x.res, 200, 'application/json', JSON.stringify({ redirect: '/ValuesOnline/' }));
   }
 
   #logout(x: Exchange): void {
     if (x.session) this.#sessions.logout(x.session);
-    this.#redirect(x.res, this.#loginUrl('/ValuesOnline/'), { 'Set-Cookie': ['.ASPXAUTH=; Path=/; Max-Age=0', 'ASP.NET_SessionId=; Path=/; Max-Age=0'] });
+    this.#redirect(x.res, this.#loginUrl('/ValuesOnline/'), {
+      'Set-Cookie': ['.ASPXAUTH=; Path=/; Max-Age=0', 'ASP.NET_SessionId=; Path=/; Max-Age=0'],
+    });
   }
 
   #home(x: Exchange): void {
@@ -274,7 +312,11 @@ export class PortalServer {
 
   /** Vehicles the stored filter lets through (the export follows it too), duplicates included. */
   #filtered(filter: GridFilter): Vehicle[] {
-    return this.#rows().filter((vehicle) => (!filter.make || vehicle.make === filter.make) && (!filter.stockNumber || vehicle.ref.startsWith(filter.stockNumber)));
+    return this.#rows().filter(
+      (vehicle) =>
+        (!filter.make || vehicle.make === filter.make) &&
+        (!filter.stockNumber || vehicle.ref.startsWith(filter.stockNumber)),
+    );
   }
 
   /** Inventory rows, with `duplicateRows` rows listed twice. */
@@ -287,7 +329,12 @@ export class PortalServer {
     const pages = Math.max(1, Math.ceil(vehicles.length / this.options.pageSize));
     const current = Math.min(Math.max(0, page), pages - 1);
     const shown = vehicles.slice(current * this.options.pageSize, (current + 1) * this.options.pageSize);
-    return { rows: html.gridRows(shown), filterBar: html.filterBar(filter), pager: html.pager(current, pages), stockNumber: filter.stockNumber ?? '' };
+    return {
+      rows: html.gridRows(shown),
+      filterBar: html.filterBar(filter),
+      pager: html.pager(current, pages),
+      stockNumber: filter.stockNumber ?? '',
+    };
   }
 
   #inventoryPage(x: Exchange): void {
@@ -306,7 +353,12 @@ export class PortalServer {
     if (params.action === 'filter') filter = { ...filter, stockNumber: (params.value ?? '').trim() || undefined };
     if (params.action === 'clear') filter = {};
     this.#sessions.setFilter(user, filter);
-    this.#send(x.res, 200, 'application/json', JSON.stringify(this.#gridView(filter, params.action === 'page' ? (params.page ?? 0) : 0)));
+    this.#send(
+      x.res,
+      200,
+      'application/json',
+      JSON.stringify(this.#gridView(filter, params.action === 'page' ? (params.page ?? 0) : 0)),
+    );
   }
 
   #exportCsv(x: Exchange): void {
@@ -314,7 +366,9 @@ export class PortalServer {
     if (!session) return;
     this.#stats.csvExports += 1;
     const csv = inventoryCsv(this.#filtered(this.#sessions.filterOf(session.user)), this.options.csvBom);
-    this.#send(x.res, 200, 'text/csv; charset=utf-8', csv, { 'Content-Disposition': 'attachment; filename="VehicleInventory.csv"' });
+    this.#send(x.res, 200, 'text/csv; charset=utf-8', csv, {
+      'Content-Disposition': 'attachment; filename="VehicleInventory.csv"',
+    });
   }
 
   // --- vehicle, reports, PDF ----------------------------------------------------------------
@@ -338,10 +392,12 @@ export class PortalServer {
   }
 
   async #pdfReport(x: Exchange, ref: string | undefined): Promise<void> {
-    if (!x.session || this.#sessions.licenseDue(x.session)) return this.#redirect(x.res, this.#loginUrl('/ValuesOnline/'));
+    if (!x.session || this.#sessions.licenseDue(x.session))
+      return this.#redirect(x.res, this.#loginUrl('/ValuesOnline/'));
     const vehicle = ref ? this.#byRef.get(ref) : undefined;
     if (!vehicle) return this.#send(x.res, 404, 'text/html; charset=utf-8', html.serverErrorPage());
-    if (this.#faults.alwaysFails(vehicle.ref)) return this.#send(x.res, 500, 'text/html; charset=utf-8', html.serverErrorPage());
+    if (this.#faults.alwaysFails(vehicle.ref))
+      return this.#send(x.res, 500, 'text/html; charset=utf-8', html.serverErrorPage());
     const bytes = await this.#pdfSlots.run(async () => {
       const delay = this.#faults.delayMs('pdf', vehicle.ref);
       await this.#wait(delay);
@@ -356,8 +412,16 @@ export class PortalServer {
     else x.res.once('close', () => this.#fireTriggers());
     const fault = this.#faults.pdfFault(vehicle.ref);
     if (fault === 'html') return this.#send(x.res, 200, 'text/html; charset=utf-8', html.serverErrorPage());
-    const body = fault === 'truncated' ? bytes.subarray(0, Math.floor(bytes.length * (0.3 + 0.5 * unit(this.options.seed, 'cut', vehicle.ref, this.#pdfsServed)))) : bytes;
-    this.#send(x.res, 200, 'application/pdf', body, { 'Content-Disposition': `${this.#disposition(vehicle.ref)}; filename="Bookout_${vehicle.ref}.pdf"` });
+    const body =
+      fault === 'truncated'
+        ? bytes.subarray(
+            0,
+            Math.floor(bytes.length * (0.3 + 0.5 * unit(this.options.seed, 'cut', vehicle.ref, this.#pdfsServed))),
+          )
+        : bytes;
+    this.#send(x.res, 200, 'application/pdf', body, {
+      'Content-Disposition': `${this.#disposition(vehicle.ref)}; filename="Bookout_${vehicle.ref}.pdf"`,
+    });
   }
 
   #disposition(ref: string): 'inline' | 'attachment' {
@@ -390,7 +454,8 @@ export class PortalServer {
       }
       if (url.pathname === '/__sim/trigger') {
         const action = body.action as TriggerAction;
-        if (!['expire', 'kick', 'license', 'down'].includes(action)) return json(400, { error: 'action must be expire, kick, license or down' });
+        if (!['expire', 'kick', 'license', 'down'].includes(action))
+          return json(400, { error: 'action must be expire, kick, license or down' });
         res.once('close', () => this.trigger(action, typeof body.ms === 'number' ? body.ms : undefined));
         return json(200, { ok: true });
       }

@@ -73,15 +73,27 @@ export class SessionStore {
     if (live) {
       this.#lockedUntil.set(username, now + this.#settings.lockoutMs);
       this.#stats.logins.refusedActiveSession += 1;
-      return { ok: false, message: `There is already an active session for this user. Log out of the other session, or try again in ${minutes} minutes.` };
+      return {
+        ok: false,
+        message: `There is already an active session for this user. Log out of the other session, or try again in ${minutes} minutes.`,
+      };
     }
     const lockedUntil = this.#lockedUntil.get(username) ?? 0;
     if (lockedUntil > now) {
       this.#stats.logins.refusedLockedOut += 1;
       const left = Math.ceil((lockedUntil - now) / 60_000);
-      return { ok: false, message: `This user is locked out after an active session conflict. Try again in ${left} minutes.` };
+      return {
+        ok: false,
+        message: `This user is locked out after an active session conflict. Try again in ${left} minutes.`,
+      };
     }
-    const session: Session = { id: randomBytes(24).toString('hex'), user: username, createdAt: now, lastSeen: now, licenseDue: this.#licenseDueAtLogin(username, now) };
+    const session: Session = {
+      id: randomBytes(24).toString('hex'),
+      user: username,
+      createdAt: now,
+      lastSeen: now,
+      licenseDue: this.#licenseDueAtLogin(username, now),
+    };
     this.#sessions.set(session.id, session);
     this.#stats.logins.accepted += 1;
     this.#stats.noteSessions(this.#sessions.size);

@@ -24,7 +24,8 @@ export class Slots {
       return await job();
     } finally {
       const next = this.#waiting.shift();
-      if (next) next(); // the slot passes straight to the next in line
+      if (next)
+        next(); // the slot passes straight to the next in line
       else this.#running -= 1;
     }
   }

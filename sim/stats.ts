@@ -69,16 +69,34 @@ export class Stats implements Omit<SimStats, 'sessionsAlive'> {
     const fresh = new Stats();
     const inFlight = this.#inFlight;
     Object.assign(this, {
-      logins: fresh.logins, logouts: 0, peakSessionsAlive: aliveNow, sessionsEnded: fresh.sessionsEnded, requests: fresh.requests,
-      peakConcurrentRequests: inFlight, pdf: fresh.pdf, csvExports: 0, faultsInjected: {}, serverTimeMs: fresh.serverTimeMs, licenseAcceptances: 0,
+      logins: fresh.logins,
+      logouts: 0,
+      peakSessionsAlive: aliveNow,
+      sessionsEnded: fresh.sessionsEnded,
+      requests: fresh.requests,
+      peakConcurrentRequests: inFlight,
+      pdf: fresh.pdf,
+      csvExports: 0,
+      faultsInjected: {},
+      serverTimeMs: fresh.serverTimeMs,
+      licenseAcceptances: 0,
     });
   }
 
   snapshot(sessionsAlive: number): SimStats {
     return structuredClone({
-      logins: this.logins, logouts: this.logouts, sessionsAlive, peakSessionsAlive: this.peakSessionsAlive, sessionsEnded: this.sessionsEnded,
-      requests: this.requests, peakConcurrentRequests: this.peakConcurrentRequests, pdf: this.pdf, csvExports: this.csvExports,
-      faultsInjected: this.faultsInjected, serverTimeMs: this.serverTimeMs, licenseAcceptances: this.licenseAcceptances,
+      logins: this.logins,
+      logouts: this.logouts,
+      sessionsAlive,
+      peakSessionsAlive: this.peakSessionsAlive,
+      sessionsEnded: this.sessionsEnded,
+      requests: this.requests,
+      peakConcurrentRequests: this.peakConcurrentRequests,
+      pdf: this.pdf,
+      csvExports: this.csvExports,
+      faultsInjected: this.faultsInjected,
+      serverTimeMs: this.serverTimeMs,
+      licenseAcceptances: this.licenseAcceptances,
     });
   }
 }

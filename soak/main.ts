@@ -5,7 +5,14 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemorySampler, type MemorySample } from '../test/support/memory-sampler.ts';
 import { startPortal, type SimPortal } from '../sim/index.ts';
-import { checkPdfsOnDisk, generations, runFolderOf, startCli, type CliResult, type CliRun } from '../test/support/harness.ts';
+import {
+  checkPdfsOnDisk,
+  generations,
+  runFolderOf,
+  startCli,
+  type CliResult,
+  type CliRun,
+} from '../test/support/harness.ts';
 import { injected, outcomeChecks, type Check } from '../test/support/outcome.ts';
 import { browserProcess } from '../test/support/processes.ts';
 import { optionsOrExit } from '../test/support/tool-options.ts';
@@ -78,7 +85,9 @@ class Soak {
   #tick(): void {
     const point = { at: Date.now(), pdfs: this.pdfsOnDisk(), generations: this.portal.stats().pdf.generations };
     this.progress.push(point);
-    console.log(`  ${minutes(point.at - this.startedAt)}  ${point.pdfs}/${this.options.vehicles} PDFs on disk, ${point.generations} generated`);
+    console.log(
+      `  ${minutes(point.at - this.startedAt)}  ${point.pdfs}/${this.options.vehicles} PDFs on disk, ${point.generations} generated`,
+    );
   }
 
   async #disrupt(run: CliRun, disruption: Disruption): Promise<void> {
@@ -96,7 +105,9 @@ class Soak {
     const counts = generations(this.portal);
     for (const ref of disk.proven) if (!this.provenAtKill.has(ref)) this.provenAtKill.set(ref, counts.get(ref) ?? 0);
     this.badAfterKill.push(...disk.bad.map((bad) => `${bad.file}: ${bad.why}`));
-    this.note(`SIGKILL after ${disruption.afterPdfs} PDFs: ${disk.proven.length} proven on disk, ${disk.bad.length} bad files`);
+    this.note(
+      `SIGKILL after ${disruption.afterPdfs} PDFs: ${disk.proven.length} proven on disk, ${disk.bad.length} bad files`,
+    );
   }
 
   async checks(last: CliResult): Promise<Check[]> {
@@ -105,7 +116,9 @@ class Soak {
     // A vehicle in flight when its session ends, its browser dies or its process is killed may be generated again.
     const interruptions = this.options.kills + 3;
     const folder = runFolderOf(this.downloads);
-    const outcome = await outcomeChecks(folder, this.portal, { extraGenerationsAllowed: ruinedPdfs + interruptions * this.options.workers });
+    const outcome = await outcomeChecks(folder, this.portal, {
+      extraGenerationsAllowed: ruinedPdfs + interruptions * this.options.workers,
+    });
     const counts = generations(this.portal);
     const redone = [...this.provenAtKill].filter(([ref, count]) => counts.get(ref) !== count).map(([ref]) => ref);
     const allowedLogins = 1 + (stats.sessionsEnded.expired + stats.sessionsEnded.kicked);
@@ -113,10 +126,26 @@ class Soak {
     return [
       { name: 'the last run ended with exit code 0', ok: last.code === 0, detail: `exit ${last.code ?? last.signal}` },
       ...outcome,
-      { name: 'no bad file on disk right after any kill', ok: this.badAfterKill.length === 0, detail: this.badAfterKill.slice(0, 5).join(', ') || 'none' },
-      { name: 'nothing proven before a kill was downloaded again', ok: redone.length === 0, detail: redone.length ? redone.slice(0, 5).join(', ') : `${this.provenAtKill.size} checked` },
-      { name: 'one login, plus one per session expiry or kick', ok: stats.logins.accepted <= allowedLogins && stats.logins.refusedActiveSession === 0, detail: `${stats.logins.accepted} accepted (allowed ${allowedLogins}), ${stats.logins.refusedActiveSession} refused` },
-      { name: 'memory stays flat (last quarter vs second quarter of the longest stretch)', ok: flat.ok, detail: flat.detail },
+      {
+        name: 'no bad file on disk right after any kill',
+        ok: this.badAfterKill.length === 0,
+        detail: this.badAfterKill.slice(0, 5).join(', ') || 'none',
+      },
+      {
+        name: 'nothing proven before a kill was downloaded again',
+        ok: redone.length === 0,
+        detail: redone.length ? redone.slice(0, 5).join(', ') : `${this.provenAtKill.size} checked`,
+      },
+      {
+        name: 'one login, plus one per session expiry or kick',
+        ok: stats.logins.accepted <= allowedLogins && stats.logins.refusedActiveSession === 0,
+        detail: `${stats.logins.accepted} accepted (allowed ${allowedLogins}), ${stats.logins.refusedActiveSession} refused`,
+      },
+      {
+        name: 'memory stays flat (last quarter vs second quarter of the longest stretch)',
+        ok: flat.ok,
+        detail: flat.detail,
+      },
     ];
   }
 
@@ -148,10 +177,19 @@ function minutes(ms: number): string {
 async function main(): Promise<number> {
   const options = optionsOrExit('soak', HELP, (argv) => parseOptions(argv));
   const faults = portalFaults(options.vehicles);
-  const portal = await startPortal({ vehicles: options.vehicles, seed: options.seed, profile: 'realistic', timeScale: options.timeScale, pdfCapacity: options.pdfCapacity, faults });
+  const portal = await startPortal({
+    vehicles: options.vehicles,
+    seed: options.seed,
+    profile: 'realistic',
+    timeScale: options.timeScale,
+    pdfCapacity: options.pdfCapacity,
+    faults,
+  });
   const soak = new Soak(options, portal);
   const plan = disruptionPlan(options);
-  console.log(`bookout soak: ${options.vehicles} vehicles, ${options.workers} tabs, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}`);
+  console.log(
+    `bookout soak: ${options.vehicles} vehicles, ${options.workers} tabs, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}`,
+  );
   console.log(`faults: ${JSON.stringify(faults)}`);
   console.log(`plan: ${plan.map((step) => `${step.kind} after ${step.afterPdfs} PDFs`).join(', ')}\n`);
   let stopped = false;
@@ -167,15 +205,21 @@ async function main(): Promise<number> {
       if (stopped) break;
       last = await soak.segmentRun(disruptions);
       soak.note(`product ended: exit ${last.code ?? last.signal}`);
-      if (last.code !== 0 && last.signal !== 'SIGKILL') console.log(indent(`${last.stdout}${last.stderr}`.trimEnd().split('\n').slice(-25).join('\n')));
+      if (last.code !== 0 && last.signal !== 'SIGKILL')
+        console.log(indent(`${last.stdout}${last.stderr}`.trimEnd().split('\n').slice(-25).join('\n')));
     }
     const checks = await soak.checks(last!);
     console.log(`\n${memoryTable(soak.samples, soak.progress, soak.startedAt)}\n`);
     console.log(checksTable(checks));
     const failed = checks.filter((check) => !check.ok).length;
-    console.log(`\n${failed === 0 ? 'SOAK PASSED' : `SOAK FAILED: ${failed} check(s)`} in ${minutes(Date.now() - soak.startedAt)}; faults injected: ${JSON.stringify(portal.stats().faultsInjected)}`);
+    console.log(
+      `\n${failed === 0 ? 'SOAK PASSED' : `SOAK FAILED: ${failed} check(s)`} in ${minutes(Date.now() - soak.startedAt)}; faults injected: ${JSON.stringify(portal.stats().faultsInjected)}`,
+    );
     mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(options.out, `${JSON.stringify({ options, faults, plan, checks, events: soak.events, progress: soak.progress, memory: soak.samples, portal: portal.stats() }, null, 2)}\n`);
+    writeFileSync(
+      options.out,
+      `${JSON.stringify({ options, faults, plan, checks, events: soak.events, progress: soak.progress, memory: soak.samples, portal: portal.stats() }, null, 2)}\n`,
+    );
     console.log(`results: ${options.out}`);
     return stopped ? 130 : failed === 0 ? 0 : 1;
   } finally {

@@ -60,9 +60,15 @@ export function parseOptions(argv: string[], now = new Date()): SoakOptions | nu
     vehicles: values.vehicles === undefined ? vehiclesDefault : wholeNumber('--vehicles', values.vehicles, 50, 20_000),
     workers: values.workers === undefined ? DEFAULTS.workers : wholeNumber('--workers', values.workers, 1, 32),
     timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : timeScale(values['time-scale']),
-    pdfCapacity: values['pdf-capacity'] === undefined ? DEFAULTS.pdfCapacity : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
+    pdfCapacity:
+      values['pdf-capacity'] === undefined
+        ? DEFAULTS.pdfCapacity
+        : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
     seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
     kills: values.kills === undefined ? DEFAULTS.kills : wholeNumber('--kills', values.kills, 0, 20),
-    out: values.out === undefined ? join(SOAK_ROOT, 'soak', 'results', `soak-${fileStamp(now)}.json`) : resolve(values.out),
+    out:
+      values.out === undefined
+        ? join(SOAK_ROOT, 'soak', 'results', `soak-${fileStamp(now)}.json`)
+        : resolve(values.out),
   };
 }

@@ -32,5 +32,11 @@ export function disruptionPlan(options: SoakOptions, random: () => number = Math
 
 /** Settings of the product for the soak: faults show up within seconds, and 5% errors per request need more retries than the default 2. */
 export function productSettings(options: SoakOptions): Record<string, string> {
-  return { WORKERS: String(options.workers), TASK_TIMEOUT: '60', STALL_TIMEOUT: '15', MAX_RETRIES: '8', RETRY_DELAY: '1' };
+  return {
+    WORKERS: String(options.workers),
+    TASK_TIMEOUT: '60',
+    STALL_TIMEOUT: '15',
+    MAX_RETRIES: '8',
+    RETRY_DELAY: '1',
+  };
 }

@@ -19,31 +19,51 @@ const output = new ConsoleOutput();
 // A stray rejection must not end an overnight run half-way (the state on disk would be safe, but
 // the session would stay open): say it, and go on.
 process.on('unhandledRejection', (reason) => {
-  output.line(`bookout: internal warning (please report it): ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}`);
+  output.line(
+    `bookout: internal warning (please report it): ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}`,
+  );
 });
 
 function buildProgram(): Command {
   const program = new Command('bookout')
-    .description('Downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in the dealer inventory, in parallel and resumably.')
+    .description(
+      'Downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in the dealer inventory, in parallel and resumably.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
   addSettingFlags(
     program
       .command('run')
-      .description('Export the inventory and download every vehicle\'s PDF (blocks until done; run again to continue an unfinished run)')
+      .description(
+        "Export the inventory and download every vehicle's PDF (blocks until done; run again to continue an unfinished run)",
+      )
       .option('--new', 'start a new run folder even if the latest run is unfinished')
       .option('--retry-failed', 'continue the latest run and try its failed vehicles again')
-      .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto')),
+      .addOption(
+        new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto'),
+      ),
   )
     .addHelpText('after', settingsHelp())
-    .action(async (options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' }, command: Command) => {
-      const settings = settingsFrom(command, ['username', 'password']);
-      const outcome = await interruptible(output, (stopSignal) =>
-        runBookout({ settings, output, forceNew: options.new, retryFailed: options.retryFailed, progress: options.progress, stopSignal }),
-      );
-      process.exitCode = outcome.exitCode;
-    });
+    .action(
+      async (
+        options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
+        command: Command,
+      ) => {
+        const settings = settingsFrom(command, ['username', 'password']);
+        const outcome = await interruptible(output, (stopSignal) =>
+          runBookout({
+            settings,
+            output,
+            forceNew: options.new,
+            retryFailed: options.retryFailed,
+            progress: options.progress,
+            stopSignal,
+          }),
+        );
+        process.exitCode = outcome.exitCode;
+      },
+    );
 
   program
     .command('status')
@@ -90,7 +110,9 @@ async function main(): Promise<void> {
       output.line(`bookout: ${error.message}`);
       process.exitCode = error.exitCode;
     } else {
-      output.line(`bookout stopped by an unexpected problem: ${error instanceof Error ? error.message : String(error)}`);
+      output.line(
+        `bookout stopped by an unexpected problem: ${error instanceof Error ? error.message : String(error)}`,
+      );
       if (process.env.BOOKOUT_DEBUG && error instanceof Error) output.line(error.stack ?? '');
       process.exitCode = 4;
     }

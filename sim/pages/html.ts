@@ -7,7 +7,10 @@ export const LOGIN_PATH = '/ValuesOnline/Home/LicenseAgreement';
 export const INVENTORY_PATH = '/ValuesOnline/vehicle/';
 
 export function escapeHtml(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function document(title: string, body: string, head = ''): string {
@@ -56,7 +59,8 @@ setTimeout(function () { document.getElementById('agreementArea').innerHTML = ${
 }
 
 export function gridRows(vehicles: readonly Vehicle[]): string {
-  if (vehicles.length === 0) return '<tr id="vehicleGridView_DXEmptyRow" class="dxgvEmptyDataRow"><td colspan="8">No data to display</td></tr>';
+  if (vehicles.length === 0)
+    return '<tr id="vehicleGridView_DXEmptyRow" class="dxgvEmptyDataRow"><td colspan="8">No data to display</td></tr>';
   return vehicles
     .map(
       (vehicle, index) => `<tr id="vehicleGridView_DXDataRow${index}" class="dxgvDataRow">
@@ -68,15 +72,21 @@ ${GRID_COLUMNS.map(([, get]) => `<td class="dxgv">${escapeHtml(get(vehicle))}</t
 
 export function filterBar(filter: GridFilter): string {
   const active = Object.values(filter).some((value) => value);
-  if (!active) return `<a class="dxgvFilterBarLink" href="javascript:;" onclick="vehicleGridView.ShowFilterControl()">Create Filter</a>`;
-  const text = Object.entries(filter).filter(([, value]) => value).map(([field, value]) => `[${field}] ${field === 'stockNumber' ? 'Begins with' : '='} '${escapeHtml(value!)}'`).join(' And ');
+  if (!active)
+    return `<a class="dxgvFilterBarLink" href="javascript:;" onclick="vehicleGridView.ShowFilterControl()">Create Filter</a>`;
+  const text = Object.entries(filter)
+    .filter(([, value]) => value)
+    .map(([field, value]) => `[${field}] ${field === 'stockNumber' ? 'Begins with' : '='} '${escapeHtml(value!)}'`)
+    .join(' And ');
   return `<span class="dxgvFilterBarText">${text}</span> <a class="dxgvFilterBarLink" href="javascript:;" onclick="vehicleGridView.ClearFilter()">Clear</a>`;
 }
 
 export function pager(page: number, pages: number): string {
   if (pages <= 1) return '';
   const links = Array.from({ length: pages }, (_, index) =>
-    index === page ? `<b class="dxp-current">${index + 1}</b>` : `<a class="dxp-num" href="javascript:;" onclick="vehicleGridView.GotoPage(${index})">${index + 1}</a>`,
+    index === page
+      ? `<b class="dxp-current">${index + 1}</b>`
+      : `<a class="dxp-num" href="javascript:;" onclick="vehicleGridView.GotoPage(${index})">${index + 1}</a>`,
   );
   return `<div class="dxgvPager">${links.join(' ')}</div>`;
 }
@@ -150,5 +160,8 @@ export function serverErrorPage(): string {
 }
 
 export function tooManyRequestsPage(seconds: number): string {
-  return document('Too Many Requests', `<h1>Too Many Requests</h1><p>Please wait ${seconds} seconds and try again.</p>`);
+  return document(
+    'Too Many Requests',
+    `<h1>Too Many Requests</h1><p>Please wait ${seconds} seconds and try again.</p>`,
+  );
 }

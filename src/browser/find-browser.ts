@@ -51,7 +51,12 @@ function chromeAndEdgeCandidates(platform: Platform, env: NodeJS.ProcessEnv): Ar
 
 function systemChromiumCandidates(platform: Platform, env: NodeJS.ProcessEnv): string[] {
   if (platform === 'win32' || platform === 'darwin') return [];
-  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', ...onPath(['chromium', 'chromium-browser'], env)];
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/snap/bin/chromium',
+    ...onPath(['chromium', 'chromium-browser'], env),
+  ];
 }
 
 /** The one command that installs a browser on this platform. */
@@ -60,7 +65,11 @@ export function browserInstallHint(platform: Platform = process.platform): strin
   return 'npx playwright-core install chromium';
 }
 
-export function findBrowser(explicitPath?: string, platform: Platform = process.platform, env = process.env): FoundBrowser {
+export function findBrowser(
+  explicitPath?: string,
+  platform: Platform = process.platform,
+  env = process.env,
+): FoundBrowser {
   if (explicitPath) {
     if (!isExecutable(explicitPath)) {
       throw new UserError(`BROWSER_PATH points to "${explicitPath}", which is not an executable file.`);

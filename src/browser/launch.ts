@@ -12,7 +12,13 @@ export interface LaunchOptions {
  * GPU, and the (software) compositor in the browser process instead of a process of its own.
  */
 export function chromiumArgs(): string[] {
-  const args = ['--disable-gpu', '--in-process-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const args = [
+    '--disable-gpu',
+    '--in-process-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot) args.push('--no-sandbox');
   return args;

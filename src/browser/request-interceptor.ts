@@ -1,7 +1,16 @@
 import type { Browser, BrowserContext, CDPSession } from 'playwright-core';
 
 /** DevTools resource types (the ones bookout names; DevTools has a few more). */
-export type ResourceType = 'Document' | 'Stylesheet' | 'Image' | 'Media' | 'Font' | 'Script' | 'XHR' | 'Fetch' | 'Other';
+export type ResourceType =
+  | 'Document'
+  | 'Stylesheet'
+  | 'Image'
+  | 'Media'
+  | 'Font'
+  | 'Script'
+  | 'XHR'
+  | 'Fetch'
+  | 'Other';
 
 export interface FetchedResponse {
   url: string;
@@ -78,7 +87,9 @@ export class RequestInterceptor {
   async #apply(): Promise<void> {
     if (!this.#session) return;
     const types = [...this.#blockedTypes, ...(this.#take ? ['Document' as const] : [])];
-    await this.#session.send('Fetch.enable', { patterns: types.map((resourceType) => ({ resourceType, requestStage: 'Request' as const })) });
+    await this.#session.send('Fetch.enable', {
+      patterns: types.map((resourceType) => ({ resourceType, requestStage: 'Request' as const })),
+    });
   }
 
   async #onPaused(event: PausedEvent): Promise<void> {
@@ -101,7 +112,9 @@ export class RequestInterceptor {
     } catch {
       // The tab closed meanwhile (its request is gone), or the browser is going away; if the
       // request still waits, let it fail rather than hang.
-      await session.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Failed' }).catch(() => undefined);
+      await session
+        .send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'Failed' })
+        .catch(() => undefined);
     }
   }
 
@@ -115,7 +128,12 @@ export class RequestInterceptor {
       timeout: this.fetchTimeoutMs,
     });
     try {
-      return { url: response.url(), status: response.status(), headers: response.headers(), body: await response.body() };
+      return {
+        url: response.url(),
+        status: response.status(),
+        headers: response.headers(),
+        body: await response.body(),
+      };
     } finally {
       await response.dispose(); // otherwise Playwright keeps every body in memory until the context closes
     }

@@ -18,7 +18,11 @@ export function sealCookies(cookies: readonly Cookie[], secret: string): Uint8Ar
 export function unsealCookies(sealed: Uint8Array, secret: string): Cookie[] | null {
   try {
     const data = Buffer.from(sealed);
-    const decipher = createDecipheriv('aes-256-gcm', scryptSync(secret, data.subarray(0, 16), 32), data.subarray(16, 28));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      scryptSync(secret, data.subarray(0, 16), 32),
+      data.subarray(16, 28),
+    );
     decipher.setAuthTag(data.subarray(28, 44));
     const text = Buffer.concat([decipher.update(data.subarray(44)), decipher.final()]).toString('utf8');
     return JSON.parse(text) as Cookie[];

@@ -9,9 +9,13 @@ import { interruptible } from './signals.ts';
  * `bookout demo`: starts the simulated portal (a separate program, in sim/) inside this process
  * and runs the whole job against it, exactly as against the real portal.
  */
-export async function demoCommand(output: ConsoleOutput, options: { vehicles: string; workers: string; out: string }): Promise<number> {
+export async function demoCommand(
+  output: ConsoleOutput,
+  options: { vehicles: string; workers: string; out: string },
+): Promise<number> {
   const vehicles = Number(options.vehicles);
-  if (!Number.isInteger(vehicles) || vehicles < 1 || vehicles > 20_000) throw new UserError(`--vehicles must be a whole number from 1 to 20000 (got "${options.vehicles}")`);
+  if (!Number.isInteger(vehicles) || vehicles < 1 || vehicles > 20_000)
+    throw new UserError(`--vehicles must be a whole number from 1 to 20000 (got "${options.vehicles}")`);
   const { startPortal } = await import('../../sim/index.ts');
   const portal = await startPortal({ vehicles, profile: 'fast', seed: 1 });
   output.line(`Demo: a simulated ValuesOnline portal runs at ${portal.url} with ${portal.inventory.length} vehicles.`);
@@ -28,7 +32,9 @@ export async function demoCommand(output: ConsoleOutput, options: { vehicles: st
         BROWSER_PATH: process.env.BROWSER_PATH,
       },
     });
-    const outcome = await interruptible(output, (stopSignal) => runBookout({ settings, output, forceNew: true, stopSignal }));
+    const outcome = await interruptible(output, (stopSignal) =>
+      runBookout({ settings, output, forceNew: true, stopSignal }),
+    );
     const stats = portal.stats();
     const generations = Object.values(stats.pdf.byRef).reduce((sum, count) => sum + count, 0);
     output.line(

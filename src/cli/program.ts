@@ -25,9 +25,14 @@ function flagFor(attribute: string): string {
 export function addSettingFlags(command: Command): Command {
   for (const definition of Object.values(SETTINGS)) {
     if (!definition.flag) continue;
-    if (definition.flag === 'headless') command.addOption(new Option('--headed', 'show the browser window (HEADLESS=false)'));
-    else if (definition.flag === 'blockResources') command.addOption(new Option('--no-block-resources', 'load images and styles too (BLOCK_RESOURCES=false)'));
-    else command.addOption(new Option(`--${kebab(definition.flag)} <value>`, `${definition.description} (${definition.env})`));
+    if (definition.flag === 'headless')
+      command.addOption(new Option('--headed', 'show the browser window (HEADLESS=false)'));
+    else if (definition.flag === 'blockResources')
+      command.addOption(new Option('--no-block-resources', 'load images and styles too (BLOCK_RESOURCES=false)'));
+    else
+      command.addOption(
+        new Option(`--${kebab(definition.flag)} <value>`, `${definition.description} (${definition.env})`),
+      );
   }
   return command.addOption(new Option('--env-file <path>', 'settings file to read instead of ./.env'));
 }
@@ -40,7 +45,8 @@ export function settingsFrom(command: Command, require: Array<keyof Settings> = 
   for (const definition of Object.values(SETTINGS)) {
     if (!definition.flag) continue;
     if (definition.flag === 'headless') flags.headless = given('headed') ? 'false' : undefined;
-    else if (definition.flag === 'blockResources') flags.blockResources = given('blockResources') ? String(options.blockResources) : undefined;
+    else if (definition.flag === 'blockResources')
+      flags.blockResources = given('blockResources') ? String(options.blockResources) : undefined;
     else flags[definition.flag] = given(definition.flag) ? String(options[definition.flag]) : undefined;
   }
   return loadSettings({ flags, envFile: options.envFile as string | undefined, require });

@@ -13,11 +13,13 @@ import { formatDuration } from '../ui/text.ts';
 export function findRun(settings: Settings, runFolder: string | undefined): RunPaths {
   if (runFolder) {
     const paths = runPaths(resolve(runFolder));
-    if (!existsSync(paths.ledger)) throw new UserError(`${runFolder} is not a bookout run folder (no run_data/state.db in it).`);
+    if (!existsSync(paths.ledger))
+      throw new UserError(`${runFolder} is not a bookout run folder (no run_data/state.db in it).`);
     return paths;
   }
   const latest = listRunFolders(resolve(settings.downloadFolder))[0];
-  if (!latest) throw new UserError(`There is no run in ${resolve(settings.downloadFolder)} yet. Start one with: bookout run`);
+  if (!latest)
+    throw new UserError(`There is no run in ${resolve(settings.downloadFolder)} yet. Start one with: bookout run`);
   return runPaths(latest);
 }
 
@@ -29,10 +31,18 @@ export function statusCommand(output: ConsoleOutput, settings: Settings, runFold
     const counts = ledger.counts();
     const metrics = computeMetrics(ledger, 0);
     const inProgress = ledger.vehicles('leased').map((vehicle) => vehicle.ref);
-    const state = running ? 'running now' : counts.pending + counts.leased > 0 ? 'unfinished (run bookout run to continue)' : 'finished';
+    const state = running
+      ? 'running now'
+      : counts.pending + counts.leased > 0
+        ? 'unfinished (run bookout run to continue)'
+        : 'finished';
     output.line(`run ${paths.root}: ${state}`);
-    output.line(`  ${counts.done} of ${counts.total} done, ${counts.failed} failed, ${counts.rejected} rejected rows, ${counts.pending + counts.leased} to do`);
-    output.line(`  run time ${formatDuration(metrics.total_runtime_hours * 3_600_000)}, ${metrics.vehicles_per_hour} vehicles/hour, p50 ${metrics.p50_seconds_per_vehicle} s per vehicle`);
+    output.line(
+      `  ${counts.done} of ${counts.total} done, ${counts.failed} failed, ${counts.rejected} rejected rows, ${counts.pending + counts.leased} to do`,
+    );
+    output.line(
+      `  run time ${formatDuration(metrics.total_runtime_hours * 3_600_000)}, ${metrics.vehicles_per_hour} vehicles/hour, p50 ${metrics.p50_seconds_per_vehicle} s per vehicle`,
+    );
     if (running && inProgress.length > 0) output.line(`  in progress: ${inProgress.join(', ')}`);
     if (counts.failed + counts.rejected > 0) output.line(`  failures and reasons: ${paths.failures}`);
     return 0;

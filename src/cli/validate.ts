@@ -20,7 +20,12 @@ interface Problem {
  * `bookout validate`: proves every PDF of a run again, from the files alone. With `fix`, bad or
  * missing PDFs go back in the queue (bad files move to run_data/rejected/) for `bookout run`.
  */
-export async function validateCommand(output: ConsoleOutput, settings: Settings, runFolder: string | undefined, fix: boolean): Promise<number> {
+export async function validateCommand(
+  output: ConsoleOutput,
+  settings: Settings,
+  runFolder: string | undefined,
+  fix: boolean,
+): Promise<number> {
   const paths = findRun(settings, runFolder);
   const lock = fix ? lockForFix(paths.lock) : undefined;
   const ledger = fix ? Ledger.open(paths.ledger) : Ledger.openReadOnly(paths.ledger);
@@ -32,18 +37,23 @@ export async function validateCommand(output: ConsoleOutput, settings: Settings,
     const known = new Set(vehicles.map((vehicle) => `${vehicle.ref}.pdf`));
     for (const vehicle of vehicles.filter((v) => v.state === 'done')) {
       const result = await store.prove(vehicle.ref);
-      if (result === 'missing') problems.push({ reference: vehicle.ref, reason: 'marked done, but the file is missing' });
-      else if (!result.proof.ok) problems.push({ reference: vehicle.ref, reason: result.proof.reason, file: store.pathOf(vehicle.ref) });
+      if (result === 'missing')
+        problems.push({ reference: vehicle.ref, reason: 'marked done, but the file is missing' });
+      else if (!result.proof.ok)
+        problems.push({ reference: vehicle.ref, reason: result.proof.reason, file: store.pathOf(vehicle.ref) });
       else proven += 1;
     }
     const strays = readdirSync(paths.pdfs).filter((name) => !known.has(name));
-    output.line(`validate ${paths.root}: ${proven} PDFs proven, ${problems.length} bad or missing, ${strays.length} unknown files in pdfs/`);
+    output.line(
+      `validate ${paths.root}: ${proven} PDFs proven, ${problems.length} bad or missing, ${strays.length} unknown files in pdfs/`,
+    );
     for (const problem of problems) output.line(`  ${problem.reference}: ${problem.reason}`);
     for (const stray of strays) output.line(`  unknown file: pdfs/${stray}`);
     if (fix && problems.length > 0) {
       const rejected = join(paths.data, 'rejected');
       mkdirSync(rejected, { recursive: true });
-      for (const problem of problems) if (problem.file) renameSync(problem.file, join(rejected, `${problem.reference}.pdf`));
+      for (const problem of problems)
+        if (problem.file) renameSync(problem.file, join(rejected, `${problem.reference}.pdf`));
       ledger.requeue(problems.map((problem) => problem.reference));
       output.line(`  ${problems.length} vehicles are queued again; run: bookout run`);
     }

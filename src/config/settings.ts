@@ -42,7 +42,8 @@ interface Definition<K extends Key> {
 function integer(min: number, max: number) {
   return (raw: string, name: string): number => {
     const value = Number(raw.trim());
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return value;
   };
 }
@@ -50,7 +51,8 @@ function integer(min: number, max: number) {
 function seconds(min: number, max: number) {
   return (raw: string, name: string): number => {
     const value = Number(raw.trim());
-    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got "${raw}")`);
+    if (!Number.isFinite(value) || value < min || value > max)
+      throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got "${raw}")`);
     return Math.round(value * 1000);
   };
 }
@@ -74,27 +76,148 @@ function portalUrl(raw: string, name: string): string {
   } catch {
     throw new Error(`${name} must be a web address such as https://extapps.jdpowervalues.com (got "${raw}")`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must start with https:// (got "${raw}")`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`${name} must start with https:// (got "${raw}")`);
   return url.origin;
 }
 
 /** Every setting: its variable, flag, meaning and default. The README's table is this table. */
 export const SETTINGS: { [K in Key]: Definition<K> } = {
-  username: { key: 'username', env: 'JD_USER', flag: 'user', description: 'Portal user name', defaultText: '(required)', parse: text },
-  password: { key: 'password', env: 'JD_PASS', description: 'Portal password (environment or .env only, never a flag)', defaultText: '(required)', parse: (raw, name) => { if (raw === '') throw new Error(`${name} is empty`); return raw; } },
-  portalUrl: { key: 'portalUrl', env: 'PORTAL_URL', flag: 'portalUrl', description: 'Portal address', defaultText: 'https://extapps.jdpowervalues.com', parse: portalUrl, fallback: 'https://extapps.jdpowervalues.com' },
-  downloadFolder: { key: 'downloadFolder', env: 'DOWNLOAD_FOLDER', flag: 'out', description: 'Folder that holds the run folders', defaultText: './downloads', parse: text, fallback: 'downloads' },
-  workers: { key: 'workers', env: 'WORKERS', aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'], flag: 'workers', description: 'Tabs working in parallel (one login)', defaultText: '5', parse: integer(1, 32), fallback: 5 },
-  headless: { key: 'headless', env: 'HEADLESS', flag: 'headless', description: 'Hide the browser (false shows it)', defaultText: 'true', parse: boolean, fallback: true },
-  blockResources: { key: 'blockResources', env: 'BLOCK_RESOURCES', flag: 'blockResources', description: 'Skip images, stylesheets, fonts and media after the export', defaultText: 'true', parse: boolean, fallback: true },
-  taskTimeoutMs: { key: 'taskTimeoutMs', env: 'TASK_TIMEOUT', flag: 'taskTimeout', description: 'Seconds one vehicle may take before its tab is closed and it is retried', defaultText: '180', parse: seconds(10, 3600), fallback: 180_000 },
-  stallTimeoutMs: { key: 'stallTimeoutMs', env: 'STALL_TIMEOUT', flag: 'stallTimeout', description: 'Seconds a tab may show no progress before the watchdog replaces it', defaultText: '90', parse: seconds(5, 3600), fallback: 90_000 },
-  maxRetries: { key: 'maxRetries', env: 'MAX_RETRIES', flag: 'retries', description: 'Retries per vehicle after a failure', defaultText: '2', parse: integer(0, 10), fallback: 2 },
-  retryDelayMs: { key: 'retryDelayMs', env: 'RETRY_DELAY', flag: 'retryDelay', description: 'Seconds before the first retry of a vehicle; doubles each time, at most 120', defaultText: '5', parse: seconds(0, 120), fallback: 5000 },
-  maxDownloads: { key: 'maxDownloads', env: 'MAX_DOWNLOADS', flag: 'maxDownloads', description: 'Vehicles to start in this invocation', defaultText: 'all', parse: integer(1, 1_000_000), fallback: undefined },
-  browserPath: { key: 'browserPath', env: 'BROWSER_PATH', flag: 'browser', description: 'Browser executable (Chrome, Edge or Chromium)', defaultText: 'found automatically', parse: text, fallback: undefined },
-  pauseBetweenVehiclesMs: { key: 'pauseBetweenVehiclesMs', env: 'PAUSE_BETWEEN_VEHICLES', flag: 'pause', description: 'Seconds each tab waits between vehicles', defaultText: '0', parse: seconds(0, 600), fallback: 0 },
-  recycleTabEvery: { key: 'recycleTabEvery', env: 'RECYCLE_TAB_EVERY', description: 'Vehicles per tab before the tab is replaced (memory); 0 never', defaultText: '50', parse: integer(0, 100_000), fallback: 50 },
+  username: {
+    key: 'username',
+    env: 'JD_USER',
+    flag: 'user',
+    description: 'Portal user name',
+    defaultText: '(required)',
+    parse: text,
+  },
+  password: {
+    key: 'password',
+    env: 'JD_PASS',
+    description: 'Portal password (environment or .env only, never a flag)',
+    defaultText: '(required)',
+    parse: (raw, name) => {
+      if (raw === '') throw new Error(`${name} is empty`);
+      return raw;
+    },
+  },
+  portalUrl: {
+    key: 'portalUrl',
+    env: 'PORTAL_URL',
+    flag: 'portalUrl',
+    description: 'Portal address',
+    defaultText: 'https://extapps.jdpowervalues.com',
+    parse: portalUrl,
+    fallback: 'https://extapps.jdpowervalues.com',
+  },
+  downloadFolder: {
+    key: 'downloadFolder',
+    env: 'DOWNLOAD_FOLDER',
+    flag: 'out',
+    description: 'Folder that holds the run folders',
+    defaultText: './downloads',
+    parse: text,
+    fallback: 'downloads',
+  },
+  workers: {
+    key: 'workers',
+    env: 'WORKERS',
+    aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'],
+    flag: 'workers',
+    description: 'Tabs working in parallel (one login)',
+    defaultText: '5',
+    parse: integer(1, 32),
+    fallback: 5,
+  },
+  headless: {
+    key: 'headless',
+    env: 'HEADLESS',
+    flag: 'headless',
+    description: 'Hide the browser (false shows it)',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
+  },
+  blockResources: {
+    key: 'blockResources',
+    env: 'BLOCK_RESOURCES',
+    flag: 'blockResources',
+    description: 'Skip images, stylesheets, fonts and media after the export',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
+  },
+  taskTimeoutMs: {
+    key: 'taskTimeoutMs',
+    env: 'TASK_TIMEOUT',
+    flag: 'taskTimeout',
+    description: 'Seconds one vehicle may take before its tab is closed and it is retried',
+    defaultText: '180',
+    parse: seconds(10, 3600),
+    fallback: 180_000,
+  },
+  stallTimeoutMs: {
+    key: 'stallTimeoutMs',
+    env: 'STALL_TIMEOUT',
+    flag: 'stallTimeout',
+    description: 'Seconds a tab may show no progress before the watchdog replaces it',
+    defaultText: '90',
+    parse: seconds(5, 3600),
+    fallback: 90_000,
+  },
+  maxRetries: {
+    key: 'maxRetries',
+    env: 'MAX_RETRIES',
+    flag: 'retries',
+    description: 'Retries per vehicle after a failure',
+    defaultText: '2',
+    parse: integer(0, 10),
+    fallback: 2,
+  },
+  retryDelayMs: {
+    key: 'retryDelayMs',
+    env: 'RETRY_DELAY',
+    flag: 'retryDelay',
+    description: 'Seconds before the first retry of a vehicle; doubles each time, at most 120',
+    defaultText: '5',
+    parse: seconds(0, 120),
+    fallback: 5000,
+  },
+  maxDownloads: {
+    key: 'maxDownloads',
+    env: 'MAX_DOWNLOADS',
+    flag: 'maxDownloads',
+    description: 'Vehicles to start in this invocation',
+    defaultText: 'all',
+    parse: integer(1, 1_000_000),
+    fallback: undefined,
+  },
+  browserPath: {
+    key: 'browserPath',
+    env: 'BROWSER_PATH',
+    flag: 'browser',
+    description: 'Browser executable (Chrome, Edge or Chromium)',
+    defaultText: 'found automatically',
+    parse: text,
+    fallback: undefined,
+  },
+  pauseBetweenVehiclesMs: {
+    key: 'pauseBetweenVehiclesMs',
+    env: 'PAUSE_BETWEEN_VEHICLES',
+    flag: 'pause',
+    description: 'Seconds each tab waits between vehicles',
+    defaultText: '0',
+    parse: seconds(0, 600),
+    fallback: 0,
+  },
+  recycleTabEvery: {
+    key: 'recycleTabEvery',
+    env: 'RECYCLE_TAB_EVERY',
+    description: 'Vehicles per tab before the tab is replaced (memory); 0 never',
+    defaultText: '50',
+    parse: integer(0, 100_000),
+    fallback: 50,
+  },
 };
 
 export interface SettingsSources {
@@ -116,7 +239,8 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
   for (const definition of Object.values(SETTINGS) as Array<Definition<Key>>) {
     const { raw, name } = rawValue(definition, flags, env);
     if (raw === undefined) {
-      if (sources.require?.includes(definition.key)) problems.push(`${definition.env} is not set (${definition.description.toLowerCase()})`);
+      if (sources.require?.includes(definition.key))
+        problems.push(`${definition.env} is not set (${definition.description.toLowerCase()})`);
       settings[definition.key] = definition.fallback;
       continue;
     }
@@ -130,7 +254,11 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
   return settings as Settings;
 }
 
-function rawValue(definition: Definition<Key>, flags: SettingsSources['flags'] & object, env: Record<string, string>): { raw?: string; name: string } {
+function rawValue(
+  definition: Definition<Key>,
+  flags: SettingsSources['flags'] & object,
+  env: Record<string, string>,
+): { raw?: string; name: string } {
   const flag = definition.flag ? flags[definition.flag] : undefined;
   if (flag !== undefined) return { raw: String(flag), name: `--${kebab(definition.flag!)}` };
   for (const name of [definition.env, ...(definition.aliases ?? [])]) {

@@ -30,7 +30,10 @@ export class RecoveryGate {
     for (;;) {
       signal?.throwIfAborted();
       if (this.#running) {
-        await untilAborted(this.#running.catch(() => undefined), signal);
+        await untilAborted(
+          this.#running.catch(() => undefined),
+          signal,
+        );
         continue;
       }
       const wait = this.#throttledUntil - Date.now();

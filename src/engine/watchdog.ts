@@ -20,7 +20,11 @@ export class Watchdog {
   #onStall: (view: WorkerView) => void;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(pool: Watched, options: Partial<WatchdogOptions> = {}, onStall: (view: WorkerView) => void = () => undefined) {
+  constructor(
+    pool: Watched,
+    options: Partial<WatchdogOptions> = {},
+    onStall: (view: WorkerView) => void = () => undefined,
+  ) {
     const stallTimeoutMs = options.stallTimeoutMs ?? 90_000;
     this.options = { stallTimeoutMs, checkEveryMs: options.checkEveryMs ?? Math.min(5000, stallTimeoutMs / 4) };
     this.#pool = pool;

@@ -206,11 +206,19 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       const failure = this.#classify(error);
       worker.slotFailures += 1;
       if (failure.kind === 'fatal' || worker.slotFailures >= this.options.maxSlotFailures) {
-        this.#failRun(new TaskFailure('fatal', `could not open a working tab ${worker.slotFailures} times in a row: ${failure.message}`, { cause: error }));
+        this.#failRun(
+          new TaskFailure(
+            'fatal',
+            `could not open a working tab ${worker.slotFailures} times in a row: ${failure.message}`,
+            { cause: error },
+          ),
+        );
       } else if (isSharedKind(failure.kind)) {
         await this.#recoverShared(failure, epoch);
       } else {
-        await sleep(this.options.retryDelayMs(worker.slotFailures), undefined, { signal: this.#stop.signal }).catch(() => undefined);
+        await sleep(this.options.retryDelayMs(worker.slotFailures), undefined, { signal: this.#stop.signal }).catch(
+          () => undefined,
+        );
       }
       return null;
     }
@@ -227,7 +235,12 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   }
 
   async #process(worker: WorkerState<S, T>, slot: S, task: T): Promise<void> {
-    const running: RunningTask<T> = { task, controller: new AbortController(), startedAt: Date.now(), epoch: this.gate.epoch };
+    const running: RunningTask<T> = {
+      task,
+      controller: new AbortController(),
+      startedAt: Date.now(),
+      epoch: this.gate.epoch,
+    };
     worker.running = running;
     worker.tasksOnSlot += 1;
     this.#setView(worker, { state: 'working', taskId: task.id, step: 'starting', taskStartedAt: running.startedAt });
@@ -248,7 +261,10 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   async #runWithTimeout(worker: WorkerState<S, T>, slot: S, running: RunningTask<T>): Promise<R> {
     const { controller, task } = running;
     const seconds = Math.round(this.options.taskTimeoutMs / 1000);
-    const timer = setTimeout(() => controller.abort(new TaskFailure('transient', `timed out after ${seconds} s`)), this.options.taskTimeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new TaskFailure('transient', `timed out after ${seconds} s`)),
+      this.options.taskTimeoutMs,
+    );
     const context = {
       signal: controller.signal,
       step: (name: string) => {
@@ -326,7 +342,11 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     } catch (error) {
       if (this.stopping) return; // stopped during the recovery: not a failure of the run
       const reason = this.#classify(error);
-      this.#failRun(reason.kind === 'fatal' ? reason : new TaskFailure('fatal', `could not recover (${kind}): ${reason.message}`, { cause: error }));
+      this.#failRun(
+        reason.kind === 'fatal'
+          ? reason
+          : new TaskFailure('fatal', `could not recover (${kind}): ${reason.message}`, { cause: error }),
+      );
     }
   }
 
@@ -355,7 +375,8 @@ function recordingQueue<T extends Task, R>(queue: TaskQueue<T, R>, record: (upda
   return {
     release: (task: T) => record(() => queue.release(task)),
     giveUp: (task: T, failure: TaskFailure) => record(() => queue.giveUp(task, failure)),
-    retry: (task: T, failure: TaskFailure, notBefore: number, counted: boolean) => record(() => queue.retry(task, failure, notBefore, counted)),
+    retry: (task: T, failure: TaskFailure, notBefore: number, counted: boolean) =>
+      record(() => queue.retry(task, failure, notBefore, counted)),
   };
 }
 
@@ -370,7 +391,10 @@ function raceAbort<V>(work: Promise<V>, signal: AbortSignal): Promise<V> {
 
 async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
   const timer = new AbortController();
-  await Promise.race([work.catch(() => undefined), sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined)]);
+  await Promise.race([
+    work.catch(() => undefined),
+    sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined),
+  ]);
   timer.abort();
 }
 

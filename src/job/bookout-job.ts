@@ -41,7 +41,10 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
       return await this.#store.save(reference, bytes);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (DISK_FATAL.has(code)) throw new TaskFailure('fatal', `cannot write PDFs to ${this.#store.folder} (${code}: ${diskProblem(code)})`, { cause: error });
+      if (DISK_FATAL.has(code))
+        throw new TaskFailure('fatal', `cannot write PDFs to ${this.#store.folder} (${code}: ${diskProblem(code)})`, {
+          cause: error,
+        });
       throw error;
     }
   }

@@ -59,10 +59,16 @@ export interface RunOutcome {
 export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   const { settings, output } = request;
   output.setRedactor(makeRedactor([settings.password, settings.username]));
-  const chosen = chooseRunFolder(settings.downloadFolder, { forceNew: request.forceNew, continueFinished: request.retryFailed });
+  const chosen = chooseRunFolder(settings.downloadFolder, {
+    forceNew: request.forceNew,
+    continueFinished: request.retryFailed,
+  });
   const paths = createRunFolder(chosen.paths.root);
   const lock = RunLock.acquire(paths.lock);
-  if (!lock) throw new UserError(`Another bookout is already working on ${paths.root}. Wait for it to finish, or stop it first.`);
+  if (!lock)
+    throw new UserError(
+      `Another bookout is already working on ${paths.root}. Wait for it to finish, or stop it first.`,
+    );
   try {
     const run = new BookoutRun(request, paths);
     return await run.execute(chosen.resumed);
@@ -103,9 +109,18 @@ class BookoutRun {
     this.ledger = Ledger.open(paths.ledger);
     this.writer = new DurableWriter(paths.temp);
     this.log = new RunLog(paths.log, request.output);
-    this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath }, { fetchTimeoutMs: this.settings.taskTimeoutMs });
+    this.host = new BrowserHost(
+      { headless: this.settings.headless, executablePath: this.settings.browserPath },
+      { fetchTimeoutMs: this.settings.taskTimeoutMs },
+    );
     this.capture = new PdfCapture();
-    this.session = new PortalSession(this.host, this.settings.portalUrl, this.settings, { info: (text) => this.log.info(text) }, Math.min(this.settings.taskTimeoutMs, 120_000));
+    this.session = new PortalSession(
+      this.host,
+      this.settings.portalUrl,
+      this.settings,
+      { info: (text) => this.log.info(text) },
+      Math.min(this.settings.taskTimeoutMs, 120_000),
+    );
     this.secret = `${this.settings.username}\n${this.settings.password}\n${this.settings.portalUrl}`;
     this.retryDelay = exponentialBackoff({ baseMs: this.settings.retryDelayMs });
   }
@@ -146,7 +161,9 @@ class BookoutRun {
     const released = this.ledger.releaseAllLeases();
     const counts = this.ledger.counts();
     if (resumed) {
-      this.log.info(`continuing the run in ${this.paths.root}: ${counts.done} of ${counts.total} done${released ? `, ${released} interrupted vehicles will be redone` : ''} (use --new for a fresh run)`);
+      this.log.info(
+        `continuing the run in ${this.paths.root}: ${counts.done} of ${counts.total} done${released ? `, ${released} interrupted vehicles will be redone` : ''} (use --new for a fresh run)`,
+      );
     } else {
       this.log.info(`new run in ${this.paths.root}`);
     }
@@ -173,7 +190,9 @@ class BookoutRun {
   #sealedSession(): Uint8Array | undefined {
     const own = this.ledger.loadSealedSession();
     if (own) return own;
-    const previous = listRunFolders(resolve(this.settings.downloadFolder)).find((folder) => resolve(folder) !== resolve(this.paths.root));
+    const previous = listRunFolders(resolve(this.settings.downloadFolder)).find(
+      (folder) => resolve(folder) !== resolve(this.paths.root),
+    );
     if (!previous) return undefined;
     try {
       const ledger = Ledger.openReadOnly(runPaths(previous).ledger);
@@ -191,7 +210,8 @@ class BookoutRun {
     try {
       await this.#setupStep('signing in', async () => {
         const result = await this.session.ensureSignedIn();
-        if (result === 'already') this.log.info('the portal session opened earlier is still alive; continuing with it (no new login)');
+        if (result === 'already')
+          this.log.info('the portal session opened earlier is still alive; continuing with it (no new login)');
       });
     } finally {
       // Also when sign-in failed half-way: a session may have opened, and the next run can take it back.
@@ -211,11 +231,13 @@ class BookoutRun {
       } catch (error) {
         if (error instanceof UserError) throw error;
         const failure = this.#classify(error);
-        if (failure.kind === 'fatal' || failure.kind === 'permanent' || attempt >= attempts || this.stopped) throw failure;
+        if (failure.kind === 'fatal' || failure.kind === 'permanent' || attempt >= attempts || this.stopped)
+          throw failure;
         this.log.warn(`${what} failed (${failure.message}); trying again`);
         if (failure.kind === 'unavailable') await this.#waitForPortal();
         else if (failure.kind === 'browser') await this.host.relaunch();
-        else await sleep(failure.retryAfterMs ?? this.retryDelay(attempt), undefined, { signal: this.request.stopSignal });
+        else
+          await sleep(failure.retryAfterMs ?? this.retryDelay(attempt), undefined, { signal: this.request.stopSignal });
       }
     }
   }
@@ -234,7 +256,9 @@ class BookoutRun {
     if (!this.ledger.hasInventory()) {
       this.log.info('exporting the inventory (Export > Export All Columns > Export to CSV)');
       const download = join(this.paths.temp, 'inventory-download.csv');
-      const { clearedFilter } = await this.#setupStep('exporting the inventory', () => this.session.exportInventory(download, Math.max(this.settings.taskTimeoutMs, 300_000)));
+      const { clearedFilter } = await this.#setupStep('exporting the inventory', () =>
+        this.session.exportInventory(download, Math.max(this.settings.taskTimeoutMs, 300_000)),
+      );
       if (clearedFilter) this.log.info('cleared a grid filter left from an earlier session');
       const inventory = readInventoryCsv(await readFile(download), 'The exported inventory');
       await rename(download, this.paths.inventoryCsv);
@@ -258,7 +282,8 @@ class BookoutRun {
     if (this.stopped) return { reason: 'stopped' };
     const store = new PdfStore(this.paths.pdfs, this.writer);
     const job = new BookoutJob(store, {
-      alreadyOnDisk: (reference) => this.log.detail(`${reference}: a proven PDF is already on disk; not downloaded again`),
+      alreadyOnDisk: (reference) =>
+        this.log.detail(`${reference}: a proven PDF is already on disk; not downloaded again`),
       wrongVehicle: (reference, reason) => {
         this.ledger.increment('wrong_vehicle_pdfs');
         this.log.error(`${reference}: ${reason}; rejected and retried`);
@@ -267,7 +292,13 @@ class BookoutRun {
     const pool = new WorkerPool<VehicleTask, BookoutTab, SavedPdf>(
       {
         queue: new LedgerQueue(this.ledger, this.settings.maxDownloads),
-        slots: { create: async () => new BookoutTab(await this.host.newPage(), this.capture, { origin: this.settings.portalUrl, stepTimeoutMs: this.settings.taskTimeoutMs }) },
+        slots: {
+          create: async () =>
+            new BookoutTab(await this.host.newPage(), this.capture, {
+              origin: this.settings.portalUrl,
+              stepTimeoutMs: this.settings.taskTimeoutMs,
+            }),
+        },
         job,
         recovery: this.#recoveryHooks(),
         classify: (error) => this.#classify(error),
@@ -287,7 +318,9 @@ class BookoutRun {
     const batch = this.settings.maxDownloads ? ` (at most ${this.settings.maxDownloads} in this batch)` : '';
     this.log.info(`downloading ${counts.pending} vehicles with ${this.settings.workers} tabs${batch}`);
     const watchdog = new Watchdog(pool, { stallTimeoutMs: this.settings.stallTimeoutMs }, (view) =>
-      this.log.warn(`tab ${view.id}: no progress on ${view.taskId} in "${view.step}"; replacing the tab and retrying the vehicle`),
+      this.log.warn(
+        `tab ${view.id}: no progress on ${view.taskId} in "${view.step}"; replacing the tab and retrying the vehicle`,
+      ),
     );
     const progress = this.#progressDisplay(pool);
     const onStop = () => pool.stop();
@@ -312,7 +345,13 @@ class BookoutRun {
       {
         numbers: () => {
           const counts = this.ledger.counts();
-          return { total: counts.total, done: counts.done, failed: counts.failed, remaining: counts.pending + counts.leased, finishedAt: this.finishedAt };
+          return {
+            total: counts.total,
+            done: counts.done,
+            failed: counts.failed,
+            remaining: counts.pending + counts.leased,
+            finishedAt: this.finishedAt,
+          };
         },
         workers: () => pool.snapshot(),
         note: () => this.note,
@@ -331,12 +370,17 @@ class BookoutRun {
       taskStep: (_worker, task, name) => steps.get(task.id)?.push({ name, at: Date.now() }),
       taskSucceeded: (_worker, task, ms) => {
         this.finishedAt.push(Date.now());
-        this.log.detail(`${task.id}: done in ${(ms / 1000).toFixed(1)} s (${stepDurations(steps.get(task.id) ?? [], Date.now())})`);
+        this.log.detail(
+          `${task.id}: done in ${(ms / 1000).toFixed(1)} s (${stepDurations(steps.get(task.id) ?? [], Date.now())})`,
+        );
         steps.delete(task.id);
       },
       taskRetrying: (worker, task, failure, delayMs, counted) => {
         steps.delete(task.id);
-        if (counted) this.log.warn(`${task.id}: ${failure.message}; retry ${task.attempts + 1} of ${this.settings.maxRetries} in ${Math.round(delayMs / 1000)} s`);
+        if (counted)
+          this.log.warn(
+            `${task.id}: ${failure.message}; retry ${task.attempts + 1} of ${this.settings.maxRetries} in ${Math.round(delayMs / 1000)} s`,
+          );
         else this.log.detail(`${task.id} (tab ${worker}): ${failure.message}; will be redone after recovery`);
       },
       taskFailed: (_worker, task, failure) => {
@@ -344,7 +388,12 @@ class BookoutRun {
         this.log.warn(`${task.id}: FAILED: ${failure.message}`);
       },
       recoveryStarted: (kind, failure) => {
-        this.note = { session: 'signing in again', unavailable: 'waiting for the portal to answer', browser: 'restarting the browser', throttled: 'slowing down' }[kind];
+        this.note = {
+          session: 'signing in again',
+          unavailable: 'waiting for the portal to answer',
+          browser: 'restarting the browser',
+          throttled: 'slowing down',
+        }[kind];
         this.log.warn(`all tabs paused: ${failure.message}`);
       },
       recoveryFinished: () => {
@@ -359,7 +408,8 @@ class BookoutRun {
     return {
       session: async () => {
         this.ledger.increment('session_recoveries');
-        if (this.session.recoveries >= maxRecoveries) throw new TaskFailure('fatal', `the portal session ended ${maxRecoveries} times in this run; stopping`);
+        if (this.session.recoveries >= maxRecoveries)
+          throw new TaskFailure('fatal', `the portal session ended ${maxRecoveries} times in this run; stopping`);
         await this.session.recover();
         await this.#saveSession();
       },
@@ -386,16 +436,27 @@ class BookoutRun {
   #judge(result: PoolResult): { status: RunStatus; exitCode: number; message?: string } {
     if (result.reason === 'fatal') {
       const cause = result.fatal?.cause;
-      return { status: 'failed', exitCode: cause instanceof UserError ? cause.exitCode : 4, message: result.fatal?.message };
+      return {
+        status: 'failed',
+        exitCode: cause instanceof UserError ? cause.exitCode : 4,
+        message: result.fatal?.message,
+      };
     }
-    if (result.reason === 'stopped') return { status: 'stopped', exitCode: 130, message: 'stopped on request; run bookout again to continue' };
+    if (result.reason === 'stopped')
+      return { status: 'stopped', exitCode: 130, message: 'stopped on request; run bookout again to continue' };
     const counts = this.ledger.counts();
-    if (counts.pending + counts.leased > 0) return { status: 'stopped', exitCode: counts.failed + counts.rejected > 0 ? 1 : 0, message: 'batch limit reached (MAX_DOWNLOADS); run bookout again to continue' };
+    if (counts.pending + counts.leased > 0)
+      return {
+        status: 'stopped',
+        exitCode: counts.failed + counts.rejected > 0 ? 1 : 0,
+        message: 'batch limit reached (MAX_DOWNLOADS); run bookout again to continue',
+      };
     return { status: 'finished', exitCode: counts.failed + counts.rejected > 0 ? 1 : 0 };
   }
 
   #judgeError(error: unknown): { status: RunStatus; exitCode: number; message: string } {
-    if (this.stopped) return { status: 'stopped', exitCode: 130, message: 'stopped on request; run bookout again to continue' };
+    if (this.stopped)
+      return { status: 'stopped', exitCode: 130, message: 'stopped on request; run bookout again to continue' };
     if (error instanceof UserError) return { status: 'failed', exitCode: error.exitCode, message: error.message };
     const failure = this.#classify(error);
     return { status: 'failed', exitCode: 4, message: `stopped: ${failure.message}` };

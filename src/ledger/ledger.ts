@@ -69,7 +69,8 @@ export class Ledger {
     const ledger = new Ledger(path, db);
     const version = ledger.getMeta('schema_version');
     if (version === undefined) ledger.setMeta('schema_version', String(SCHEMA_VERSION));
-    else if (Number(version) !== SCHEMA_VERSION) throw new Error(`state database ${path} has schema ${version}, this bookout expects ${SCHEMA_VERSION}`);
+    else if (Number(version) !== SCHEMA_VERSION)
+      throw new Error(`state database ${path} has schema ${version}, this bookout expects ${SCHEMA_VERSION}`);
     return ledger;
   }
 
@@ -113,11 +114,19 @@ export class Ledger {
   }
 
   setMeta(key: string, value: string): void {
-    this.#run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+    this.#run(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      value,
+    );
   }
 
   increment(counter: string, by = 1): void {
-    this.#run('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value', counter, by);
+    this.#run(
+      'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
+      counter,
+      by,
+    );
   }
 
   counter(counter: string): number {
@@ -144,9 +153,9 @@ export class Ledger {
   }
 
   rejectedRows(): RejectedRow[] {
-    return this.#all<{ row_number: number; value: string; reason: string }>('SELECT row_number, value, reason FROM rejected_rows ORDER BY row_number').map(
-      (row) => ({ rowNumber: row.row_number, value: row.value, reason: row.reason }),
-    );
+    return this.#all<{ row_number: number; value: string; reason: string }>(
+      'SELECT row_number, value, reason FROM rejected_rows ORDER BY row_number',
+    ).map((row) => ({ rowNumber: row.row_number, value: row.value, reason: row.reason }));
   }
 
   // --- the queue ----------------------------------------------------------------------------
@@ -154,7 +163,10 @@ export class Ledger {
   /** After a crash, leases held by the dead process go back to pending (not counted as attempts). */
   releaseAllLeases(now = Date.now()): number {
     const before = this.counts().leased;
-    this.#run("UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE state = 'leased'", now);
+    this.#run(
+      "UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE state = 'leased'",
+      now,
+    );
     return before;
   }
 
@@ -177,7 +189,10 @@ export class Ledger {
     const filter = onlyRefs ? 'AND ref IN (SELECT value FROM json_each(?))' : '';
     const params: SQLInputValue[] = [now];
     if (onlyRefs) params.push(JSON.stringify(onlyRefs));
-    const row = this.#get<{ at: number | null }>(`SELECT MIN(not_before) AS at FROM vehicles WHERE state = 'pending' AND not_before > ? ${filter}`, ...params);
+    const row = this.#get<{ at: number | null }>(
+      `SELECT MIN(not_before) AS at FROM vehicles WHERE state = 'pending' AND not_before > ? ${filter}`,
+      ...params,
+    );
     return row?.at ?? null;
   }
 
@@ -187,7 +202,13 @@ export class Ledger {
       this.#run(
         `UPDATE vehicles SET state = 'done', attempts = attempts + 1, file = ?, bytes = ?, sha256 = ?, duration_ms = ?, done_at = ?,
          failure_kind = NULL, failure_reason = NULL, leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
-        pdf.file, pdf.bytes, pdf.sha256, durationMs, now, now, ref,
+        pdf.file,
+        pdf.bytes,
+        pdf.sha256,
+        durationMs,
+        now,
+        now,
+        ref,
       );
       this.#recordAttempt(ref, 'done', outcome, now);
     });
@@ -198,7 +219,13 @@ export class Ledger {
       this.#run(
         `UPDATE vehicles SET state = 'pending', not_before = ?, attempts = attempts + ?, free_retries = free_retries + ?,
          failure_kind = ?, failure_reason = ?, leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
-        notBefore, counted ? 1 : 0, counted ? 0 : 1, outcome.kind ?? null, outcome.reason ?? null, now, ref,
+        notBefore,
+        counted ? 1 : 0,
+        counted ? 0 : 1,
+        outcome.kind ?? null,
+        outcome.reason ?? null,
+        now,
+        ref,
       );
       this.#recordAttempt(ref, 'retry', outcome, now);
     });
@@ -209,14 +236,21 @@ export class Ledger {
       this.#run(
         `UPDATE vehicles SET state = 'failed', attempts = attempts + 1, failure_kind = ?, failure_reason = ?,
          leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
-        outcome.kind ?? null, outcome.reason ?? null, now, ref,
+        outcome.kind ?? null,
+        outcome.reason ?? null,
+        now,
+        ref,
       );
       this.#recordAttempt(ref, 'failed', outcome, now);
     });
   }
 
   release(ref: string, now = Date.now()): void {
-    this.#run("UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ? AND state = 'leased'", now, ref);
+    this.#run(
+      "UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ? AND state = 'leased'",
+      now,
+      ref,
+    );
   }
 
   /** Puts vehicles back in the queue with fresh attempts (validate --fix, --retry-failed). */
@@ -233,14 +267,22 @@ export class Ledger {
   #recordAttempt(ref: string, outcome: 'done' | 'retry' | 'failed', details: AttemptOutcome, now: number): void {
     this.#run(
       'INSERT INTO attempts (ref, worker, started_at, ended_at, outcome, kind, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ref, details.worker ?? null, details.startedAt ?? null, now, outcome, details.kind ?? null, details.reason ?? null,
+      ref,
+      details.worker ?? null,
+      details.startedAt ?? null,
+      now,
+      outcome,
+      details.kind ?? null,
+      details.reason ?? null,
     );
   }
 
   // --- reading ------------------------------------------------------------------------------
 
   counts(): Counts {
-    const rows = this.#all<{ state: VehicleState; n: number }>('SELECT state, COUNT(*) AS n FROM vehicles GROUP BY state');
+    const rows = this.#all<{ state: VehicleState; n: number }>(
+      'SELECT state, COUNT(*) AS n FROM vehicles GROUP BY state',
+    );
     const counts: Counts = { total: 0, pending: 0, leased: 0, done: 0, failed: 0, rejected: 0 };
     for (const row of rows) {
       counts[row.state] = row.n;
@@ -254,9 +296,18 @@ export class Ledger {
     const where = state ? 'WHERE state = ?' : '';
     const params: SQLInputValue[] = state ? [state] : [];
     return this.#all<{
-      ref: string; state: VehicleState; attempts: number; file: string | null; sha256: string | null;
-      duration_ms: number | null; failure_kind: string | null; failure_reason: string | null;
-    }>(`SELECT ref, state, attempts, file, sha256, duration_ms, failure_kind, failure_reason FROM vehicles ${where} ORDER BY position`, ...params).map((row) => ({
+      ref: string;
+      state: VehicleState;
+      attempts: number;
+      file: string | null;
+      sha256: string | null;
+      duration_ms: number | null;
+      failure_kind: string | null;
+      failure_reason: string | null;
+    }>(
+      `SELECT ref, state, attempts, file, sha256, duration_ms, failure_kind, failure_reason FROM vehicles ${where} ORDER BY position`,
+      ...params,
+    ).map((row) => ({
       ref: row.ref,
       state: row.state,
       attempts: row.attempts,
@@ -270,7 +321,9 @@ export class Ledger {
 
   /** Durations of successful downloads, in ms, ascending. */
   successDurations(): number[] {
-    return this.#all<{ d: number }>("SELECT duration_ms AS d FROM vehicles WHERE state = 'done' AND duration_ms IS NOT NULL ORDER BY d").map((row) => row.d);
+    return this.#all<{ d: number }>(
+      "SELECT duration_ms AS d FROM vehicles WHERE state = 'done' AND duration_ms IS NOT NULL ORDER BY d",
+    ).map((row) => row.d);
   }
 
   /** Counted retries over the whole run. */
@@ -280,19 +333,28 @@ export class Ledger {
 
   /** Vehicles attempted at least once. */
   attemptedCount(): number {
-    return this.#get<{ n: number }>("SELECT COUNT(*) AS n FROM vehicles WHERE attempts > 0 OR state IN ('done', 'failed')")?.n ?? 0;
+    return (
+      this.#get<{ n: number }>("SELECT COUNT(*) AS n FROM vehicles WHERE attempts > 0 OR state IN ('done', 'failed')")
+        ?.n ?? 0
+    );
   }
 
   /** First lease and last recorded outcome over all attempts (the download phase), or null before any. */
   attemptSpan(): { firstStartedAt: number; lastEndedAt: number } | null {
-    const row = this.#get<{ first: number | null; last: number | null }>('SELECT MIN(COALESCE(started_at, ended_at)) AS first, MAX(ended_at) AS last FROM attempts');
+    const row = this.#get<{ first: number | null; last: number | null }>(
+      'SELECT MIN(COALESCE(started_at, ended_at)) AS first, MAX(ended_at) AS last FROM attempts',
+    );
     return row?.first != null && row.last != null ? { firstStartedAt: row.first, lastEndedAt: row.last } : null;
   }
 
   // --- invocations --------------------------------------------------------------------------
 
   startInvocation(workers: number, now = Date.now()): number {
-    const row = this.#get<{ id: number }>('INSERT INTO invocations (started_at, workers) VALUES (?, ?) RETURNING id', now, workers);
+    const row = this.#get<{ id: number }>(
+      'INSERT INTO invocations (started_at, workers) VALUES (?, ?) RETURNING id',
+      now,
+      workers,
+    );
     return row!.id;
   }
 
@@ -302,7 +364,10 @@ export class Ledger {
 
   /** Wall time of all invocations of this run; one still open counts up to `now`. */
   totalRuntimeMs(now = Date.now()): number {
-    const row = this.#get<{ ms: number | null }>('SELECT SUM(COALESCE(ended_at, ?) - started_at) AS ms FROM invocations', now);
+    const row = this.#get<{ ms: number | null }>(
+      'SELECT SUM(COALESCE(ended_at, ?) - started_at) AS ms FROM invocations',
+      now,
+    );
     return row?.ms ?? 0;
   }
 
@@ -313,13 +378,20 @@ export class Ledger {
 
   /** Closes invocations of a killed process, ending them at the last change they made. */
   closeOpenInvocations(outcome: string): void {
-    this.#run('UPDATE invocations SET ended_at = MAX(started_at, COALESCE((SELECT MAX(updated_at) FROM vehicles), started_at)), outcome = ? WHERE ended_at IS NULL', outcome);
+    this.#run(
+      'UPDATE invocations SET ended_at = MAX(started_at, COALESCE((SELECT MAX(updated_at) FROM vehicles), started_at)), outcome = ? WHERE ended_at IS NULL',
+      outcome,
+    );
   }
 
   // --- the sealed session -------------------------------------------------------------------
 
   saveSealedSession(sealed: Uint8Array, now = Date.now()): void {
-    this.#run('INSERT INTO session (id, sealed, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at', sealed, now);
+    this.#run(
+      'INSERT INTO session (id, sealed, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at',
+      sealed,
+      now,
+    );
   }
 
   loadSealedSession(): Uint8Array | undefined {

@@ -63,7 +63,9 @@ export function computeMetrics(ledger: Ledger, workers: number, now = Date.now()
 
 /** Reference -> file name of its proven PDF, or null. */
 export function trackingOf(ledger: Ledger): Record<string, string | null> {
-  return Object.fromEntries(ledger.vehicles().map((vehicle) => [vehicle.ref, vehicle.state === 'done' ? vehicle.file : null]));
+  return Object.fromEntries(
+    ledger.vehicles().map((vehicle) => [vehicle.ref, vehicle.state === 'done' ? vehicle.file : null]),
+  );
 }
 
 export function failuresCsv(ledger: Ledger): string {
@@ -78,7 +80,13 @@ export function failuresCsv(ledger: Ledger): string {
 }
 
 /** Writes every derived file of the run, each atomically. */
-export async function writeReports(ledger: Ledger, paths: RunPaths, writer: DurableWriter, workers: number, status: RunStatus): Promise<Metrics> {
+export async function writeReports(
+  ledger: Ledger,
+  paths: RunPaths,
+  writer: DurableWriter,
+  workers: number,
+  status: RunStatus,
+): Promise<Metrics> {
   const metrics = computeMetrics(ledger, workers);
   const counts = ledger.counts();
   await writer.writeJson(paths.tracking, trackingOf(ledger));
@@ -99,9 +107,17 @@ export async function writeReports(ledger: Ledger, paths: RunPaths, writer: Dura
 }
 
 /** The human summary printed at the end and kept as report.txt. ASCII only. */
-export function finalReport(ledger: Ledger, paths: RunPaths, metrics: Metrics, status: RunStatus, note?: string): string {
+export function finalReport(
+  ledger: Ledger,
+  paths: RunPaths,
+  metrics: Metrics,
+  status: RunStatus,
+  note?: string,
+): string {
   const failures = [
-    ...ledger.vehicles('failed').map((vehicle) => `  ${vehicle.ref}: ${vehicle.failureReason ?? vehicle.failureKind ?? 'unknown'}`),
+    ...ledger
+      .vehicles('failed')
+      .map((vehicle) => `  ${vehicle.ref}: ${vehicle.failureReason ?? vehicle.failureKind ?? 'unknown'}`),
     ...ledger.rejectedRows().map((row) => `  row ${row.rowNumber} "${row.value}": ${row.reason}`),
   ];
   const lines = [

@@ -54,7 +54,12 @@ export function dateFolderName(date: Date): string {
 export function listRunFolders(downloadFolder: string): string[] {
   if (!existsSync(downloadFolder)) return [];
   const runs = readdirSync(downloadFolder, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && RUN_FOLDER.test(entry.name) && existsSync(runPaths(join(downloadFolder, entry.name)).ledger))
+    .filter(
+      (entry) =>
+        entry.isDirectory() &&
+        RUN_FOLDER.test(entry.name) &&
+        existsSync(runPaths(join(downloadFolder, entry.name)).ledger),
+    )
     .map((entry) => {
       const [, month, day, year, number] = RUN_FOLDER.exec(entry.name)!;
       return { path: join(downloadFolder, entry.name), key: `${year}${month}${day}`, number: Number(number ?? 1) };
@@ -84,7 +89,10 @@ export interface ChosenRun {
  * The latest run when it is unfinished (or `continueFinished`), otherwise a new folder for
  * today: MM-DD-YYYY, then "MM-DD-YYYY (2)" and so on.
  */
-export function chooseRunFolder(downloadFolder: string, options: { forceNew?: boolean; continueFinished?: boolean; now?: Date } = {}): ChosenRun {
+export function chooseRunFolder(
+  downloadFolder: string,
+  options: { forceNew?: boolean; continueFinished?: boolean; now?: Date } = {},
+): ChosenRun {
   const base = resolve(downloadFolder);
   ensureWritableFolder(base);
   const latest = listRunFolders(base)[0];
@@ -111,6 +119,8 @@ function ensureWritableFolder(folder: string): void {
     rmSync(probe);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(`Cannot write to the download folder ${folder} (${code}). Choose another one with DOWNLOAD_FOLDER or --out.`);
+    throw new UserError(
+      `Cannot write to the download folder ${folder} (${code}). Choose another one with DOWNLOAD_FOLDER or --out.`,
+    );
   }
 }

@@ -19,10 +19,19 @@ export async function provePdf(bytes: Uint8Array, reference: string): Promise<Pr
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
   if (!head.startsWith('%PDF-')) {
     const looksLikeHtml = /<(!doctype|html|head|body)\b/i.test(head);
-    return { ok: false, problem: 'not-pdf', looksLikeHtml, reason: looksLikeHtml ? 'the server sent a web page instead of a PDF' : 'the data does not start with %PDF' };
+    return {
+      ok: false,
+      problem: 'not-pdf',
+      looksLikeHtml,
+      reason: looksLikeHtml ? 'the server sent a web page instead of a PDF' : 'the data does not start with %PDF',
+    };
   }
   if (bytes.length < MIN_BYTES || !hasEndOfFile(bytes)) {
-    return { ok: false, problem: 'incomplete', reason: `the PDF is incomplete (${bytes.length} bytes, no %%EOF at the end)` };
+    return {
+      ok: false,
+      problem: 'incomplete',
+      reason: `the PDF is incomplete (${bytes.length} bytes, no %%EOF at the end)`,
+    };
   }
   let text: string;
   let pages: number;
@@ -33,12 +42,21 @@ export async function provePdf(bytes: Uint8Array, reference: string): Promise<Pr
     pages = extracted.totalPages;
     await document.loadingTask.destroy();
   } catch (error) {
-    return { ok: false, problem: 'unreadable', reason: `the PDF cannot be read (${error instanceof Error ? error.message : String(error)})` };
+    return {
+      ok: false,
+      problem: 'unreadable',
+      reason: `the PDF cannot be read (${error instanceof Error ? error.message : String(error)})`,
+    };
   }
   const found = stockNumbersIn(text);
   if (found.length === 0) return { ok: false, problem: 'no-reference', reason: 'the PDF has no "Stock #" in its text' };
   const others = [...new Set(found.filter((stock) => stock !== reference))];
-  if (others.length > 0) return { ok: false, problem: 'other-vehicle', reason: `the PDF belongs to stock # ${others.join(', ')}, not ${reference}` };
+  if (others.length > 0)
+    return {
+      ok: false,
+      problem: 'other-vehicle',
+      reason: `the PDF belongs to stock # ${others.join(', ')}, not ${reference}`,
+    };
   return { ok: true, pages };
 }
 

@@ -67,7 +67,9 @@ export class BookoutTab implements Slot {
     await this.#navigate('opening the vehicle', () => this.#openRow(reference), SELECTORS.reportButton);
     this.#openedVehicleUrl = this.page.url();
     step('opening reports');
-    await this.#navigate('opening Print/Email Reports', () => clickIn(this.page, SELECTORS.reportButton), { button: SELECTORS.createPdfButtonName });
+    await this.#navigate('opening Print/Email Reports', () => clickIn(this.page, SELECTORS.reportButton), {
+      button: SELECTORS.createPdfButtonName,
+    });
     step('creating PDF');
     return this.#createPdf(step);
   }
@@ -84,7 +86,11 @@ export class BookoutTab implements Slot {
     this.#openedVehicleUrl = null;
     if (vehicleUrl && this.page.url() === vehicleUrl && (await this.#backToInventory())) return;
     const url = new URL(PATHS.inventory, this.#settings.origin).toString();
-    await this.#navigate('opening the inventory', () => this.page.goto(url, { waitUntil: 'domcontentloaded' }), SELECTORS.stockNumberInput);
+    await this.#navigate(
+      'opening the inventory',
+      () => this.page.goto(url, { waitUntil: 'domcontentloaded' }),
+      SELECTORS.stockNumberInput,
+    );
   }
 
   /**
@@ -114,7 +120,8 @@ export class BookoutTab implements Slot {
     const timeout = this.#settings.stepTimeoutMs;
     const popup = await failFastOnErrors(this.page, 'creating the PDF', async () => {
       const opened = armed(this.page.waitForEvent('popup', { timeout }));
-      if (!(await clickIn(this.page, { button: SELECTORS.createPdfButtonName }))) throw new TaskFailure('transient', 'the Create PDF button went away');
+      if (!(await clickIn(this.page, { button: SELECTORS.createPdfButtonName })))
+        throw new TaskFailure('transient', 'the Create PDF button went away');
       return opened;
     });
     step('waiting for PDF');
@@ -128,7 +135,11 @@ export class BookoutTab implements Slot {
     if (failure) throw failure;
     const head = response.body.subarray(0, 200_000).toString('latin1');
     const page = head.startsWith('%PDF') ? null : portalPageIn(head);
-    if (page) throw new TaskFailure('session', `downloading the PDF: the portal answered with the ${page} page (the session ended or needs the license accepted)`);
+    if (page)
+      throw new TaskFailure(
+        'session',
+        `downloading the PDF: the portal answered with the ${page} page (the session ended or needs the license accepted)`,
+      );
     return response.body;
   }
 }

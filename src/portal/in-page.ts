@@ -26,12 +26,14 @@ export interface LandingQuery {
 
 /** Resolves with what the page shows (the license page, the login form, or `expected`), or null after `ms`. */
 function landingIn(query: LandingQuery): Promise<Landing | null> {
-  const shown = (element: Element | null | undefined) => !!element && element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
+  const shown = (element: Element | null | undefined) =>
+    !!element && element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
   const find = (target: Target) =>
     typeof target === 'string'
       ? document.querySelector(target)
       : [...document.querySelectorAll('button, input[type="button"], input[type="submit"]')].find(
-          (element) => ((element as HTMLElement).innerText || (element as HTMLInputElement).value || '').trim() === target.button,
+          (element) =>
+            ((element as HTMLElement).innerText || (element as HTMLInputElement).value || '').trim() === target.button,
         );
   const look = (): Landing | null => {
     if (shown(find(query.license))) return 'license';
@@ -72,7 +74,13 @@ const AFTER_NAVIGATION_MS = 25;
  * Runs a looking function in the page until it finds something, looking again in the new
  * document whenever the page navigates meanwhile. Throws a transient failure after `timeoutMs`.
  */
-async function lookInPage<A, R>(page: Page, look: (arg: A & { ms: number }) => Promise<R | null>, arg: A, timeoutMs: number, what: string): Promise<R> {
+async function lookInPage<A, R>(
+  page: Page,
+  look: (arg: A & { ms: number }) => Promise<R | null>,
+  arg: A,
+  timeoutMs: number,
+  what: string,
+): Promise<R> {
   const deadline = Date.now() + timeoutMs;
   for (let left = timeoutMs; left > 0; left = deadline - Date.now()) {
     try {
@@ -87,7 +95,12 @@ async function lookInPage<A, R>(page: Page, look: (arg: A & { ms: number }) => P
   throw new TaskFailure('transient', `${what}: nothing happened within ${Math.round(timeoutMs / 1000)} s`);
 }
 
-export function awaitLanding(page: Page, query: Omit<LandingQuery, 'ms'>, timeoutMs: number, what: string): Promise<Landing> {
+export function awaitLanding(
+  page: Page,
+  query: Omit<LandingQuery, 'ms'>,
+  timeoutMs: number,
+  what: string,
+): Promise<Landing> {
   return lookInPage(page, landingIn, query, timeoutMs, what);
 }
 
@@ -102,7 +115,9 @@ export function clickIn(page: Page, target: Target): Promise<boolean> {
       typeof wanted === 'string'
         ? document.querySelector(wanted)
         : [...document.querySelectorAll('button, input[type="button"], input[type="submit"]')].find(
-            (candidate) => ((candidate as HTMLElement).innerText || (candidate as HTMLInputElement).value || '').trim() === wanted.button,
+            (candidate) =>
+              ((candidate as HTMLElement).innerText || (candidate as HTMLInputElement).value || '').trim() ===
+              wanted.button,
           );
     (element as HTMLElement | null)?.click();
     return !!element;

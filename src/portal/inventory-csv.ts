@@ -34,7 +34,11 @@ export function readInventoryCsv(content: Buffer | string, fileLabel = 'the inve
     const reference = (row[column] ?? '').trim();
     const problem = reference === '' ? 'blank Reference Number' : unsafeFileNameReason(reference);
     if (problem) {
-      inventory.rejected.push({ rowNumber, value: reference, reason: reference === '' ? problem : `unsafe reference: ${problem}` });
+      inventory.rejected.push({
+        rowNumber,
+        value: reference,
+        reason: reference === '' ? problem : `unsafe reference: ${problem}`,
+      });
     } else if (seen.has(reference)) {
       inventory.duplicateRows += 1;
     } else {
@@ -43,7 +47,9 @@ export function readInventoryCsv(content: Buffer | string, fileLabel = 'the inve
     }
   });
   if (inventory.references.length === 0) {
-    throw new UserError(`${fileLabel} lists no usable vehicle (${inventory.dataRows} data rows, ${inventory.rejected.length} rejected).`);
+    throw new UserError(
+      `${fileLabel} lists no usable vehicle (${inventory.dataRows} data rows, ${inventory.rejected.length} rejected).`,
+    );
   }
   return inventory;
 }

@@ -27,7 +27,9 @@ export async function exportInventoryCsv(page: Page, path: string, timeoutMs: nu
       await page.locator(SELECTORS.exportAllColumns).click({ timeout: timeoutMs });
       await page.locator(SELECTORS.exportToCsv).click({ timeout: timeoutMs });
     } catch (error) {
-      throw new TaskFailure('transient', `the Export menu did not work (${(error as Error).message.split('\n')[0]})`, { cause: error });
+      throw new TaskFailure('transient', `the Export menu did not work (${(error as Error).message.split('\n')[0]})`, {
+        cause: error,
+      });
     }
     const download = await downloading;
     const failure = await download.failure();
@@ -42,11 +44,26 @@ export async function exportInventoryCsv(page: Page, path: string, timeoutMs: nu
  */
 export async function filterGrid(page: Page, reference: string, timeoutMs: number): Promise<void> {
   await failFastOnErrors(page, 'filtering the grid', async () => {
-    const callback = armed(page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), { timeout: timeoutMs }));
-    await page.evaluate(applyStockFilterIn, { rows: SELECTORS.gridRow, input: SELECTORS.stockNumberInput, mark: STALE_MARK, reference });
+    const callback = armed(
+      page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), {
+        timeout: timeoutMs,
+      }),
+    );
+    await page.evaluate(applyStockFilterIn, {
+      rows: SELECTORS.gridRow,
+      input: SELECTORS.stockNumberInput,
+      mark: STALE_MARK,
+      reference,
+    });
     const landing = await pageInstead(await callback);
     if (landing) throw sessionLost(landing, 'filtering the grid');
-    await expectLanding(page, SELECTORS.stockNumberInput, 'filtering the grid', Math.min(timeoutMs, GRID_REFRESH_MS), `[${STALE_MARK}]`);
+    await expectLanding(
+      page,
+      SELECTORS.stockNumberInput,
+      'filtering the grid',
+      Math.min(timeoutMs, GRID_REFRESH_MS),
+      `[${STALE_MARK}]`,
+    );
   });
 }
 
@@ -60,10 +77,22 @@ async function pageInstead(response: Response): Promise<'login' | 'license' | nu
  * Runs in the page: marks the rows on screen stale, sets the box's value without focusing it (a
  * later blur would apply the filter a second time), then applies the filter as the page does.
  */
-function applyStockFilterIn({ rows, input, mark, reference }: { rows: string; input: string; mark: string; reference: string }): void {
+function applyStockFilterIn({
+  rows,
+  input,
+  mark,
+  reference,
+}: {
+  rows: string;
+  input: string;
+  mark: string;
+  reference: string;
+}): void {
   for (const row of document.querySelectorAll(rows)) row.setAttribute(mark, '');
   (document.querySelector(input) as HTMLInputElement).value = reference;
-  (window as unknown as { vehicleGridViewFilterChanged(field: string): void }).vehicleGridViewFilterChanged('StockNumber');
+  (window as unknown as { vehicleGridViewFilterChanged(field: string): void }).vehicleGridViewFilterChanged(
+    'StockNumber',
+  );
 }
 
 export type RowOpening = { opened: true } | { opened: false; shown: string[] };
@@ -76,9 +105,15 @@ export function openExactRow(page: Page, reference: string): Promise<RowOpening>
   return page.evaluate(
     ({ rows, link, reference }) => {
       const all = [...document.querySelectorAll(rows)];
-      const row = all.find((candidate) => [...candidate.querySelectorAll('td')].some((cell) => (cell.textContent ?? '').trim() === reference));
+      const row = all.find((candidate) =>
+        [...candidate.querySelectorAll('td')].some((cell) => (cell.textContent ?? '').trim() === reference),
+      );
       const bookout = row?.querySelector(link) as HTMLElement | null | undefined;
-      if (!bookout) return { opened: false as const, shown: all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)) };
+      if (!bookout)
+        return {
+          opened: false as const,
+          shown: all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)),
+        };
       bookout.click();
       return { opened: true as const };
     },

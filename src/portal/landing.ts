@@ -30,7 +30,8 @@ export function watchForErrors(page: Page, what: string): { failed: Promise<neve
     const errorText = request.failure()?.errorText ?? '';
     // ERR_ABORTED: a navigation replaced by another one or by a download; not a failure.
     if (errorText.includes('ERR_ABORTED')) return;
-    if (isMainDocument(request) || isAjax(request) || isScript(request)) reject(failureFromNetworkError(errorText, what));
+    if (isMainDocument(request) || isAjax(request) || isScript(request))
+      reject(failureFromNetworkError(errorText, what));
   };
   page.on('response', onResponse);
   page.on('requestfailed', onRequestFailed);
@@ -68,7 +69,12 @@ export async function failFastOnErrors<V>(page: Page, what: string, action: () =
  */
 export function waitForLanding(page: Page, expected: Target, timeoutMs: number, without?: string): Promise<Landing> {
   const what = `waiting for ${typeof expected === 'string' ? expected : `the ${expected.button} button`}`;
-  return awaitLanding(page, { expected, without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox }, timeoutMs, what);
+  return awaitLanding(
+    page,
+    { expected, without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox },
+    timeoutMs,
+    what,
+  );
 }
 
 /** 'login' or 'license' when `html` is that page of the portal (an answer that should have been something else). */
@@ -86,7 +92,13 @@ export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string
 }
 
 /** `waitForLanding` that insists on `expected`, throwing a session failure otherwise. */
-export async function expectLanding(page: Page, expected: Target, where: string, timeoutMs: number, without?: string): Promise<void> {
+export async function expectLanding(
+  page: Page,
+  expected: Target,
+  where: string,
+  timeoutMs: number,
+  without?: string,
+): Promise<void> {
   const landing = await waitForLanding(page, expected, timeoutMs, without);
   if (landing !== 'expected') throw sessionLost(landing, where);
 }

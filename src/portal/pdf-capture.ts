@@ -42,7 +42,9 @@ export class PdfCapture {
 
   /** The report behind `popup` (a popup opened by the caller's own tab), once its bytes have all arrived. */
   async claim(popup: Page, timeoutMs: number): Promise<CapturedResponse> {
-    const token = (await awaitTitle(popup, TITLE_PREFIX, timeoutMs, 'waiting for the report tab')).slice(TITLE_PREFIX.length);
+    const token = (await awaitTitle(popup, TITLE_PREFIX, timeoutMs, 'waiting for the report tab')).slice(
+      TITLE_PREFIX.length,
+    );
     const capture = this.#captures.get(token);
     this.#captures.delete(token);
     if (!capture) throw new TaskFailure('transient', 'the captured report expired before it was claimed');

@@ -85,7 +85,8 @@ export class PortalSession {
       if (landing === 'license') {
         await this.#acceptLicense(page);
       } else {
-        if (loggedIn) throw new TaskFailure('fatal', 'the portal showed the login page again right after a successful login');
+        if (loggedIn)
+          throw new TaskFailure('fatal', 'the portal showed the login page again right after a successful login');
         await this.#login(page);
         loggedIn = true;
       }
@@ -97,7 +98,9 @@ export class PortalSession {
   async recover(): Promise<void> {
     this.recoveries += 1;
     const result = await this.ensureSignedIn();
-    this.#events.info(result === 'logged-in' ? 'signed in again; all tabs resume' : 'session checked and fine; all tabs resume');
+    this.#events.info(
+      result === 'logged-in' ? 'signed in again; all tabs resume' : 'session checked and fine; all tabs resume',
+    );
   }
 
   /**
@@ -109,7 +112,11 @@ export class PortalSession {
     for (let pause = 1000; ; pause = Math.min(pause * 2, 30_000)) {
       signal?.throwIfAborted();
       try {
-        const answer = await this.#host.context.request.get(this.url(PATHS.start), { timeout: 10_000, maxRedirects: 0, failOnStatusCode: false });
+        const answer = await this.#host.context.request.get(this.url(PATHS.start), {
+          timeout: 10_000,
+          maxRedirects: 0,
+          failOnStatusCode: false,
+        });
         await answer.dispose();
         return;
       } catch {
@@ -140,13 +147,20 @@ export class PortalSession {
   /** One login attempt, verified. */
   async #login(page: Page): Promise<void> {
     if (!(await page.locator(SELECTORS.username).isVisible())) {
-      await failFastOnErrors(page, 'opening the login page', () => page.goto(this.url(PATHS.start), { waitUntil: 'domcontentloaded', timeout: this.#timeoutMs }));
+      await failFastOnErrors(page, 'opening the login page', () =>
+        page.goto(this.url(PATHS.start), { waitUntil: 'domcontentloaded', timeout: this.#timeoutMs }),
+      );
     }
     await page.locator(SELECTORS.username).fill(this.#credentials.username);
     await page.locator(SELECTORS.password).fill(this.#credentials.password);
     this.logins += 1;
     await failFastOnErrors(page, 'logging in', async () => {
-      const navigated = armed(page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: this.#timeoutMs }));
+      const navigated = armed(
+        page.waitForEvent('framenavigated', {
+          predicate: (frame) => frame === page.mainFrame(),
+          timeout: this.#timeoutMs,
+        }),
+      );
       await page.locator(SELECTORS.loginButton).click();
       await navigated;
       await page.waitForLoadState('domcontentloaded');
@@ -174,7 +188,12 @@ export class PortalSession {
   /** Ticking the box navigates by itself: click, then wait for that navigation (never verify the tick). */
   async #acceptLicense(page: Page): Promise<void> {
     await failFastOnErrors(page, 'accepting the license', async () => {
-      const navigated = armed(page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame(), timeout: this.#timeoutMs }));
+      const navigated = armed(
+        page.waitForEvent('framenavigated', {
+          predicate: (frame) => frame === page.mainFrame(),
+          timeout: this.#timeoutMs,
+        }),
+      );
       await page.locator(SELECTORS.licenseCheckbox).click();
       await navigated;
       await page.waitForLoadState('domcontentloaded');

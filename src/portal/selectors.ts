@@ -34,6 +34,5 @@ export const SELECTORS = {
   createPdfButtonName: 'Create PDF',
 };
 
-
 /** Words of the portal's refusal when the user already has a live session. */
 export const ACTIVE_SESSION_TEXT = /active session/i;

@@ -41,7 +41,12 @@ export function ratePerHour(finishedAt: readonly number[], startedAt: number, no
 export function progressLine(numbers: ProgressNumbers, startedAt: number, now: number): string {
   const rate = ratePerHour(numbers.finishedAt, startedAt, now);
   const percent = numbers.total === 0 ? 0 : (100 * numbers.done) / numbers.total;
-  const eta = rate > 0 && numbers.remaining > 0 ? formatDuration((numbers.remaining / rate) * 3_600_000) : numbers.remaining === 0 ? '0:00' : '-';
+  const eta =
+    rate > 0 && numbers.remaining > 0
+      ? formatDuration((numbers.remaining / rate) * 3_600_000)
+      : numbers.remaining === 0
+        ? '0:00'
+        : '-';
   return (
     `${numbers.done}/${numbers.total} done (${percent.toFixed(1)}%), ${numbers.failed} failed, ${numbers.remaining} left` +
     ` | ${Math.round(rate)}/h | ETA ${eta} | elapsed ${formatDuration(now - startedAt)}`
@@ -49,7 +54,10 @@ export function progressLine(numbers: ProgressNumbers, startedAt: number, now: n
 }
 
 function workerLine(view: WorkerView, now: number): string {
-  const what = view.state === 'working' ? `${(view.taskId ?? '').padEnd(9)} ${(view.step ?? '').padEnd(18)} ${formatDuration(now - view.since)}` : view.state;
+  const what =
+    view.state === 'working'
+      ? `${(view.taskId ?? '').padEnd(9)} ${(view.step ?? '').padEnd(18)} ${formatDuration(now - view.since)}`
+      : view.state;
   return `  tab ${String(view.id).padStart(2)}  ${what}`;
 }
 
@@ -84,7 +92,11 @@ export class ProgressDisplay implements EventSink {
       this.#output.line(`[progress] ${line}${note ? ` | ${note}` : ''}`);
       return;
     }
-    const lines = [`bookout  ${line}`, ...(note ? [`  ${note}`] : []), ...this.#source.workers().map((view) => workerLine(view, now))];
+    const lines = [
+      `bookout  ${line}`,
+      ...(note ? [`  ${note}`] : []),
+      ...this.#source.workers().map((view) => workerLine(view, now)),
+    ];
     this.#live(this.#output.clean(lines.join('\n')));
   }
 

@@ -19,17 +19,31 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const signedIn = (req.headers.cookie ?? '').includes('sid=s1');
     if (path.startsWith('/GetPdfReport') && !signedIn) return res.writeHead(401).end('not signed in');
-    const pdf = (disposition: string) => res.writeHead(200, { 'Content-Type': 'application/pdf', 'Content-Disposition': `${disposition}; filename="r.pdf"` }).end(PDF);
+    const pdf = (disposition: string) =>
+      res
+        .writeHead(200, {
+          'Content-Type': 'application/pdf',
+          'Content-Disposition': `${disposition}; filename="r.pdf"`,
+        })
+        .end(PDF);
     if (path === '/GetPdfReport/inline') return pdf('inline');
     if (path === '/GetPdfReport/attachment') return pdf('attachment');
     if (path === '/GetPdfReport/redirect') return res.writeHead(302, { Location: '/files/report.pdf' }).end();
     if (path === '/files/report.pdf') return pdf('attachment');
-    if (path === '/style.css') return res.writeHead(200, { 'Content-Type': 'text/css', 'Cache-Control': 'no-store' }).end('body { color: red }');
-    if (path === '/logo.png') return res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' }).end(Buffer.alloc(10));
-    res.writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' }).end(`<!doctype html><link rel="stylesheet" href="/style.css"><img src="/logo.png">
+    if (path === '/style.css')
+      return res.writeHead(200, { 'Content-Type': 'text/css', 'Cache-Control': 'no-store' }).end('body { color: red }');
+    if (path === '/logo.png')
+      return res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' }).end(Buffer.alloc(10));
+    res
+      .writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' })
+      .end(`<!doctype html><link rel="stylesheet" href="/style.css"><img src="/logo.png">
       ${['inline', 'attachment', 'redirect'].map((kind) => `<button id="${kind}" onclick="window.open('/GetPdfReport/${kind}')">${kind}</button>`).join('')}`);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }),
+    ),
+  );
 }
 
 describe('request rules of the browser', () => {

@@ -4,7 +4,15 @@ import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { checkPdfsOnDisk, generations, openWorkspace, runCli, runFolderOf, startCli, type Workspace } from '../support/harness.ts';
+import {
+  checkPdfsOnDisk,
+  generations,
+  openWorkspace,
+  runCli,
+  runFolderOf,
+  startCli,
+  type Workspace,
+} from '../support/harness.ts';
 
 describe('bookout status, validate and demo', () => {
   let ws: Workspace;
@@ -44,7 +52,10 @@ describe('bookout status, validate and demo', () => {
     const fix = await runCli(['validate', '--fix'], ws.env(), ws.dir);
     assert.equal(fix.code, 0, fix.stdout);
     assert.match(fix.stdout, /3 vehicles are queued again/);
-    assert.deepEqual(readdirSync(join(folder, 'run_data', 'rejected')).sort(), [`${first}.pdf`, `${second}.pdf`].sort());
+    assert.deepEqual(
+      readdirSync(join(folder, 'run_data', 'rejected')).sort(),
+      [`${first}.pdf`, `${second}.pdf`].sort(),
+    );
 
     const before = generations(ws.portal);
     const again = await runCli(['run', '--progress', 'plain'], ws.env(), ws.dir);
@@ -69,7 +80,11 @@ describe('bookout status, validate and demo', () => {
 
   it('demo runs the whole job against the built-in portal and reports what the portal saw', async () => {
     const out = join(ws.dir, 'demo-output');
-    const demo = await runCli(['demo', '--vehicles', '6', '--workers', '2', '--out', out], { ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}) }, ws.dir);
+    const demo = await runCli(
+      ['demo', '--vehicles', '6', '--workers', '2', '--out', out],
+      { ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}) },
+      ws.dir,
+    );
     assert.equal(demo.code, 0, demo.stdout + demo.stderr);
     assert.match(demo.stdout, /done:\s+6/);
     assert.match(demo.stdout, /1 login, 1 logout, 0 sessions still alive, 6 PDFs generated for 6 vehicles/);

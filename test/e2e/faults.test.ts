@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { PortalOptions } from '../../sim/index.ts';
-import { checkPdfsOnDisk, FAST_TIMEOUTS, generations, openWorkspace, runCli, runFolderOf, startCli, type Workspace } from '../support/harness.ts';
+import {
+  checkPdfsOnDisk,
+  FAST_TIMEOUTS,
+  generations,
+  openWorkspace,
+  runCli,
+  runFolderOf,
+  startCli,
+  type Workspace,
+} from '../support/harness.ts';
 import { assertOutcome, injected, type Expectations } from '../support/outcome.ts';
 import { browserProcess } from '../support/processes.ts';
 
@@ -35,74 +44,134 @@ async function scenario(
 
 describe('fault scenarios (checked from the files and the portal stats)', () => {
   it('transient 500s on every step', () =>
-    scenario({ faults: { transient500: { rate: 0.06 } } }, { MAX_RETRIES: '6' }, () => ({}), (ws) => {
-      assert.ok(injected(ws.portal, /transient500/) > 0, 'faults were injected');
-    }));
+    scenario(
+      { faults: { transient500: { rate: 0.06 } } },
+      { MAX_RETRIES: '6' },
+      () => ({}),
+      (ws) => {
+        assert.ok(injected(ws.portal, /transient500/) > 0, 'faults were injected');
+      },
+    ));
 
   it('responses that never come: the watchdog replaces the tab and the vehicle is retried', () =>
-    scenario({ faults: { hang: { rate: 0.04 } } }, { MAX_RETRIES: '5', WORKERS: '4', TASK_TIMEOUT: '15', STALL_TIMEOUT: '6' }, () => ({}), (ws, output) => {
-      assert.ok(injected(ws.portal, /hang/) > 0);
-      assert.match(output, /no progress|timed out|took longer/);
-    }));
+    scenario(
+      { faults: { hang: { rate: 0.04 } } },
+      { MAX_RETRIES: '5', WORKERS: '4', TASK_TIMEOUT: '15', STALL_TIMEOUT: '6' },
+      () => ({}),
+      (ws, output) => {
+        assert.ok(injected(ws.portal, /hang/) > 0);
+        assert.match(output, /no progress|timed out|took longer/);
+      },
+    ));
 
   it('a slow grid callback never leaves a stale row under the click', () =>
-    scenario({ faults: { slowGrid: { rate: 0.4, ms: 3500 } } }, { WORKERS: '4' }, () => ({}), (ws) => {
-      assert.ok(injected(ws.portal, /slowGrid/) > 0);
-    }));
+    scenario(
+      { faults: { slowGrid: { rate: 0.4, ms: 3500 } } },
+      { WORKERS: '4' },
+      () => ({}),
+      (ws) => {
+        assert.ok(injected(ws.portal, /slowGrid/) > 0);
+      },
+    ));
 
   it('delayed popups with 8 tabs (the field race): every PDF is its own vehicle', () =>
-    scenario({ vehicles: 24, faults: { delayedPopup: { rate: 0.5, ms: 1500 } } }, { WORKERS: '8' }, () => ({}), (ws) => {
-      assert.ok(injected(ws.portal, /delayedPopup/) > 3);
-    }));
+    scenario(
+      { vehicles: 24, faults: { delayedPopup: { rate: 0.5, ms: 1500 } } },
+      { WORKERS: '8' },
+      () => ({}),
+      (ws) => {
+        assert.ok(injected(ws.portal, /delayedPopup/) > 3);
+      },
+    ));
 
   it('truncated PDFs are never saved; the vehicles are fetched again', () =>
-    scenario({ faults: { truncatedPdf: { rate: 0.25 } } }, { MAX_RETRIES: '6' }, (ws) => ({ extraGenerationsAllowed: injected(ws.portal, /truncatedPdf/) }), (ws) => {
-      assert.ok(injected(ws.portal, /truncatedPdf/) > 0);
-    }));
+    scenario(
+      { faults: { truncatedPdf: { rate: 0.25 } } },
+      { MAX_RETRIES: '6' },
+      (ws) => ({ extraGenerationsAllowed: injected(ws.portal, /truncatedPdf/) }),
+      (ws) => {
+        assert.ok(injected(ws.portal, /truncatedPdf/) > 0);
+      },
+    ));
 
   it('an HTML error page served as the PDF is never saved', () =>
-    scenario({ faults: { htmlAsPdf: { rate: 0.25 } } }, { MAX_RETRIES: '6' }, (ws) => ({ extraGenerationsAllowed: injected(ws.portal, /htmlAsPdf/) }), (ws) => {
-      assert.ok(injected(ws.portal, /htmlAsPdf/) > 0);
-    }));
+    scenario(
+      { faults: { htmlAsPdf: { rate: 0.25 } } },
+      { MAX_RETRIES: '6' },
+      (ws) => ({ extraGenerationsAllowed: injected(ws.portal, /htmlAsPdf/) }),
+      (ws) => {
+        assert.ok(injected(ws.portal, /htmlAsPdf/) > 0);
+      },
+    ));
 
   it('session expiry mid-run: all tabs pause, one new login, the run goes on', () =>
-    scenario({ faults: { expireAfterPdfs: 5 } }, {}, () => ({}), (ws) => {
-      const stats = ws.portal.stats();
-      assert.equal(stats.sessionsEnded.expired, 1);
-      assert.equal(stats.logins.accepted, 2, 'exactly one login after the expiry');
-    }));
+    scenario(
+      { faults: { expireAfterPdfs: 5 } },
+      {},
+      () => ({}),
+      (ws) => {
+        const stats = ws.portal.stats();
+        assert.equal(stats.sessionsEnded.expired, 1);
+        assert.equal(stats.logins.accepted, 2, 'exactly one login after the expiry');
+      },
+    ));
 
   it('session kicked (as by a login elsewhere): one new login, the run goes on', () =>
-    scenario({ faults: { kickAfterPdfs: 5 } }, {}, () => ({}), (ws) => {
-      const stats = ws.portal.stats();
-      assert.equal(stats.sessionsEnded.kicked, 1);
-      assert.equal(stats.logins.accepted, 2);
-    }));
+    scenario(
+      { faults: { kickAfterPdfs: 5 } },
+      {},
+      () => ({}),
+      (ws) => {
+        const stats = ws.portal.stats();
+        assert.equal(stats.sessionsEnded.kicked, 1);
+        assert.equal(stats.logins.accepted, 2);
+      },
+    ));
 
   it('the license page coming back mid-run is ticked once, without a new login', () =>
-    scenario({ faults: { licenseAfterPdfs: 5 } }, {}, () => ({}), (ws) => {
-      const stats = ws.portal.stats();
-      assert.equal(stats.licenseAcceptances, 2);
-      assert.equal(stats.logins.accepted, 1);
-    }));
+    scenario(
+      { faults: { licenseAfterPdfs: 5 } },
+      {},
+      () => ({}),
+      (ws) => {
+        const stats = ws.portal.stats();
+        assert.equal(stats.licenseAcceptances, 2);
+        assert.equal(stats.logins.accepted, 1);
+      },
+    ));
 
   it('429 with Retry-After: the run slows down and finishes', () =>
-    scenario({ faults: { rateLimit: { rate: 0.08, retryAfterSeconds: 1 } } }, {}, () => ({}), (ws) => {
-      assert.ok(injected(ws.portal, /rateLimit/) > 0);
-    }));
+    scenario(
+      { faults: { rateLimit: { rate: 0.08, retryAfterSeconds: 1 } } },
+      {},
+      () => ({}),
+      (ws) => {
+        assert.ok(injected(ws.portal, /rateLimit/) > 0);
+      },
+    ));
 
   it('the portal down for 30 s, then back: no vehicle is given up', () =>
-    scenario({ faults: { downAfterPdfs: { after: 4, ms: 30_000 } } }, { WORKERS: '3' }, () => ({ extraGenerationsAllowed: 3 }), (ws, output) => {
-      assert.match(output, /cannot be reached|answers again/);
-      assert.equal(ws.portal.stats().logins.accepted, 1, 'the session survived the outage');
-    }));
+    scenario(
+      { faults: { downAfterPdfs: { after: 4, ms: 30_000 } } },
+      { WORKERS: '3' },
+      () => ({ extraGenerationsAllowed: 3 }),
+      (ws, output) => {
+        assert.match(output, /cannot be reached|answers again/);
+        assert.equal(ws.portal.stats().logins.accepted, 1, 'the session survived the outage');
+      },
+    ));
 
   it('vehicles whose bookout always fails are reported with the reason, not looped on', () =>
-    scenario({ faults: { alwaysFail: ['165001'] }, missingFromGrid: ['165005'] }, { MAX_RETRIES: '2' }, () => ({ failedForGood: ['165001', '165005'] }), (ws, output) => {
-      assert.match(output, /165005: FAILED: stock number 165005 is not in the inventory grid/);
-      assert.match(output, /165001: FAILED: downloading the PDF: HTTP 500/);
-      assert.equal(ws.portal.stats().faultsInjected.alwaysFail, 3, 'three attempts, no more');
-    }));
+    scenario(
+      { faults: { alwaysFail: ['165001'] }, missingFromGrid: ['165005'] },
+      { MAX_RETRIES: '2' },
+      () => ({ failedForGood: ['165001', '165005'] }),
+      (ws, output) => {
+        assert.match(output, /165005: FAILED: stock number 165005 is not in the inventory grid/);
+        assert.match(output, /165001: FAILED: downloading the PDF: HTTP 500/);
+        assert.equal(ws.portal.stats().faultsInjected.alwaysFail, 3, 'three attempts, no more');
+      },
+    ));
 
   it('Chromium killed mid-run: relaunched, same session (no new login), the run goes on', async () => {
     const ws = await openWorkspace({ vehicles: VEHICLES, profile: 'fast' });
@@ -145,7 +214,8 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
       assert.equal(last.code, 0, last.stdout);
       await assertOutcome(ws, { extraGenerationsAllowed: 3 * 3 });
       const after = generations(ws.portal);
-      for (const [ref, count] of provenAtKill) assert.equal(after.get(ref), count, `${ref} was on disk at a kill and must not be generated again`);
+      for (const [ref, count] of provenAtKill)
+        assert.equal(after.get(ref), count, `${ref} was on disk at a kill and must not be generated again`);
       assert.equal(ws.portal.stats().logins.accepted, 1, 'each restart took the session back: one login in all');
     } finally {
       await ws.close();

@@ -5,14 +5,30 @@ import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { chromiumArgs } from '../../src/browser/launch.ts';
 import { findBrowser } from '../../src/browser/find-browser.ts';
-import { checkPdfsOnDisk, FAST_TIMEOUTS, generations, openWorkspace, readJson, runCli, runFolderOf, startCli, type Workspace } from '../support/harness.ts';
+import {
+  checkPdfsOnDisk,
+  FAST_TIMEOUTS,
+  generations,
+  openWorkspace,
+  readJson,
+  runCli,
+  runFolderOf,
+  startCli,
+  type Workspace,
+} from '../support/harness.ts';
 
 describe('bookout run, end to end against the simulated portal', () => {
   describe('a full run with several tabs', () => {
     let ws: Workspace;
     let result: Awaited<ReturnType<typeof runCli>>;
     before(async () => {
-      ws = await openWorkspace({ vehicles: 30, pdfDelivery: 'mixed', initialFilter: { make: 'Ford' }, csvBom: true, duplicateRows: 2 });
+      ws = await openWorkspace({
+        vehicles: 30,
+        pdfDelivery: 'mixed',
+        initialFilter: { make: 'Ford' },
+        csvBom: true,
+        duplicateRows: 2,
+      });
       result = await runCli(['run', '--progress', 'plain'], ws.env({ WORKERS: '4' }), ws.dir);
     });
     after(() => ws.close());
@@ -31,7 +47,10 @@ describe('bookout run, end to end against the simulated portal', () => {
 
     it('the portal generated each PDF once, saw one login and a logout, and no session is left', () => {
       const stats = ws.portal.stats();
-      assert.deepEqual([...generations(ws.portal).values()].filter((count) => count !== 1), []);
+      assert.deepEqual(
+        [...generations(ws.portal).values()].filter((count) => count !== 1),
+        [],
+      );
       assert.equal(stats.logins.accepted, 1);
       assert.equal(stats.logins.refusedActiveSession + stats.logins.wrongCredentials, 0);
       assert.equal(stats.logouts, 1);
@@ -53,14 +72,34 @@ describe('bookout run, end to end against the simulated portal', () => {
       assert.equal(Object.keys(tracking).length, 30);
       assert.ok(Object.entries(tracking).every(([ref, file]) => file === `${ref}.pdf`));
       const metrics = readJson<Record<string, number>>(join(data, 'metrics.json'));
-      for (const field of ['total_inventory', 'attempted', 'succeeded', 'failed', 'success_rate', 'total_runtime_hours', 'avg_seconds_per_vehicle', 'workers', 'browser_restarts', 'retries', 'vehicles_per_hour', 'p50_seconds_per_vehicle', 'p95_seconds_per_vehicle']) {
+      for (const field of [
+        'total_inventory',
+        'attempted',
+        'succeeded',
+        'failed',
+        'success_rate',
+        'total_runtime_hours',
+        'avg_seconds_per_vehicle',
+        'workers',
+        'browser_restarts',
+        'retries',
+        'vehicles_per_hour',
+        'p50_seconds_per_vehicle',
+        'p95_seconds_per_vehicle',
+      ]) {
         assert.equal(typeof metrics[field], 'number', field);
       }
       assert.equal(metrics.succeeded, 30);
       assert.equal(metrics.success_rate, 100);
       assert.equal(readJson<{ status: string }>(join(data, 'checkpoint.json')).status, 'finished');
       assert.equal(readFileSync(join(data, 'failures.csv'), 'utf8').trim(), 'reference,problem,reason,attempts');
-      const everything = result.stdout + result.stderr + readdirSync(data).filter((f) => /\.(json|csv|txt|log)$/.test(f)).map((f) => readFileSync(join(data, f), 'utf8')).join('');
+      const everything =
+        result.stdout +
+        result.stderr +
+        readdirSync(data)
+          .filter((f) => /\.(json|csv|txt|log)$/.test(f))
+          .map((f) => readFileSync(join(data, f), 'utf8'))
+          .join('');
       assert.equal(everything.includes(ws.portal.credentials.password), false, 'the password appears somewhere');
       assert.equal(everything.includes(ws.portal.credentials.username), false, 'the user name appears somewhere');
       assert.match(result.stdout, /^[\x09\x0a\x0d\x20-\x7e]*$/, 'console output is ASCII only');
@@ -82,7 +121,10 @@ describe('bookout run, end to end against the simulated portal', () => {
         assert.equal(runFolderOf(ws.downloads), folder, 'no second run folder');
         const disk = await checkPdfsOnDisk(folder, ws.portal);
         assert.equal(disk.proven.length, 16);
-        assert.deepEqual([...generations(ws.portal).values()].filter((count) => count !== 1), []);
+        assert.deepEqual(
+          [...generations(ws.portal).values()].filter((count) => count !== 1),
+          [],
+        );
         assert.equal(ws.portal.stats().csvExports, 1, 'the second run reuses the inventory of the run');
         assert.equal(ws.portal.stats().sessionsAlive, 0);
         const third = await runCli(['run', '--progress', 'plain'], ws.env(), ws.dir);
@@ -116,7 +158,10 @@ describe('bookout run, end to end against the simulated portal', () => {
     });
 
     it('an active session elsewhere is refused once, and the message says when to try again', async () => {
-      const browser = await chromium.launch({ executablePath: findBrowser(process.env.BROWSER_PATH).executablePath, args: chromiumArgs() });
+      const browser = await chromium.launch({
+        executablePath: findBrowser(process.env.BROWSER_PATH).executablePath,
+        args: chromiumArgs(),
+      });
       try {
         const page = await browser.newPage();
         await page.goto(`${ws.portal.url}/ValuesOnline/Home/LicenseAgreement?ReturnUrl=/ValuesOnline/`);
@@ -188,7 +233,10 @@ describe('bookout run, end to end against the simulated portal', () => {
         const disk = await checkPdfsOnDisk(folder, ws.portal);
         assert.deepEqual(disk.bad, []);
         assert.equal(disk.proven.length, 24);
-        assert.equal(existsSync(join(folder, 'run_data', 'tmp')) ? readdirSync(join(folder, 'run_data', 'tmp')).length : 0, 0);
+        assert.equal(
+          existsSync(join(folder, 'run_data', 'tmp')) ? readdirSync(join(folder, 'run_data', 'tmp')).length : 0,
+          0,
+        );
       } finally {
         await ws.close();
       }

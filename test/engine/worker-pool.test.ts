@@ -35,7 +35,12 @@ class FakeSlot implements Slot {
   }
 }
 
-const fastOptions: Partial<PoolOptions> = { workers: 3, retryDelayMs: () => 10, taskTimeoutMs: 5000, abandonGraceMs: 1000 };
+const fastOptions: Partial<PoolOptions> = {
+  workers: 3,
+  retryDelayMs: () => 10,
+  taskTimeoutMs: 5000,
+  abandonGraceMs: 1000,
+};
 const noRecovery: RecoveryHooks = {
   session: async () => undefined,
   unavailable: async () => undefined,
@@ -47,7 +52,13 @@ describe('WorkerPool with the ledger queue', () => {
   let dir: string;
   let ledger: Ledger;
   let slots: FakeSlot[];
-  const slotFactory = { create: async () => { const slot = new FakeSlot(); slots.push(slot); return slot; } };
+  const slotFactory = {
+    create: async () => {
+      const slot = new FakeSlot();
+      slots.push(slot);
+      return slot;
+    },
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'bookout-engine-'));
@@ -59,12 +70,23 @@ describe('WorkerPool with the ledger queue', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function poolFor(job: Job<VehicleTask, FakeSlot, SavedPdf>, options: Partial<PoolOptions> = {}, recovery = noRecovery, batchLimit?: number) {
-    return new WorkerPool({ queue: new LedgerQueue(ledger, batchLimit), slots: slotFactory, job, recovery }, { ...fastOptions, ...options });
+  function poolFor(
+    job: Job<VehicleTask, FakeSlot, SavedPdf>,
+    options: Partial<PoolOptions> = {},
+    recovery = noRecovery,
+    batchLimit?: number,
+  ) {
+    return new WorkerPool(
+      { queue: new LedgerQueue(ledger, batchLimit), slots: slotFactory, job, recovery },
+      { ...fastOptions, ...options },
+    );
   }
 
   it('runs every task once, never the same task on two workers at once', async () => {
-    ledger.importInventory(Array.from({ length: 30 }, (_, i) => `R${i}`), []);
+    ledger.importInventory(
+      Array.from({ length: 30 }, (_, i) => `R${i}`),
+      [],
+    );
     const active = new Set<string>();
     const seen: string[] = [];
     let overlap = false;
@@ -121,13 +143,16 @@ describe('WorkerPool with the ledger queue', () => {
   it('retries transient failures with backoff, then gives up with the reason', async () => {
     ledger.importInventory(['FLAKY', 'BROKEN'], []);
     let flaky = 0;
-    const pool = poolFor({
-      async run(task) {
-        if (task.id === 'FLAKY' && flaky++ < 2) throw new TaskFailure('transient', 'HTTP 500');
-        if (task.id === 'BROKEN') throw new TaskFailure('transient', 'always 500');
-        return saved(task.id);
+    const pool = poolFor(
+      {
+        async run(task) {
+          if (task.id === 'FLAKY' && flaky++ < 2) throw new TaskFailure('transient', 'HTTP 500');
+          if (task.id === 'BROKEN') throw new TaskFailure('transient', 'always 500');
+          return saved(task.id);
+        },
       },
-    }, { maxAttempts: 3 });
+      { maxAttempts: 3 },
+    );
     await pool.run();
     const byRef = new Map(ledger.vehicles().map((v) => [v.ref, v]));
     assert.equal(byRef.get('FLAKY')?.state, 'done');
@@ -153,7 +178,10 @@ describe('WorkerPool with the ledger queue', () => {
   });
 
   it('many workers seeing one lost session cause exactly one recovery, and no attempt is used up', async () => {
-    ledger.importInventory(Array.from({ length: 12 }, (_, i) => `S${i}`), []);
+    ledger.importInventory(
+      Array.from({ length: 12 }, (_, i) => `S${i}`),
+      [],
+    );
     let sessionAlive = true;
     let sessionEnded = false;
     let recoveries = 0;
@@ -183,7 +211,10 @@ describe('WorkerPool with the ledger queue', () => {
     assert.equal(result.reason, 'finished');
     assert.equal(recoveries, 1);
     assert.equal(ledger.counts().done, 12);
-    assert.ok(ledger.vehicles().every((v) => v.attempts === 1), 'session failures do not count as attempts');
+    assert.ok(
+      ledger.vehicles().every((v) => v.attempts === 1),
+      'session failures do not count as attempts',
+    );
   });
 
   it('a throttled failure holds every worker back for Retry-After', async () => {
@@ -205,7 +236,10 @@ describe('WorkerPool with the ledger queue', () => {
     );
     await pool.run();
     assert.equal(ledger.counts().done, 4);
-    assert.ok(startsAfter.every((ms) => ms >= 390), `a task started before Retry-After ended: ${startsAfter}`);
+    assert.ok(
+      startsAfter.every((ms) => ms >= 390),
+      `a task started before Retry-After ended: ${startsAfter}`,
+    );
   });
 
   it('a fatal failure stops the run cleanly and hands unfinished tasks back', async () => {
@@ -224,7 +258,10 @@ describe('WorkerPool with the ledger queue', () => {
     assert.equal(counts.leased, 0);
     assert.equal(counts.failed, 0);
     assert.ok(counts.pending >= 4);
-    assert.ok(slots.every((slot) => slot.disposed), 'every slot is closed at the end');
+    assert.ok(
+      slots.every((slot) => slot.disposed),
+      'every slot is closed at the end',
+    );
   });
 
   it('stop() ends in-flight tasks at once and leaves them pending, uncounted', async () => {
@@ -258,7 +295,9 @@ describe('WorkerPool with the ledger queue', () => {
       },
       { workers: 1 },
     );
-    const watchdog = new Watchdog(pool, { stallTimeoutMs: 150, checkEveryMs: 20 }, (view) => stalled.push(view.step ?? ''));
+    const watchdog = new Watchdog(pool, { stallTimeoutMs: 150, checkEveryMs: 20 }, (view) =>
+      stalled.push(view.step ?? ''),
+    );
     watchdog.start();
     await pool.run();
     watchdog.stop();

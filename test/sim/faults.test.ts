@@ -58,15 +58,22 @@ function refs(portal: SimPortal, count: number): string[] {
 }
 
 function isCompletePdf(bytes: Buffer): boolean {
-  return bytes.subarray(0, 5).toString('latin1') === '%PDF-' && /%%EOF\s*$/.test(bytes.subarray(-32).toString('latin1'));
+  return (
+    bytes.subarray(0, 5).toString('latin1') === '%PDF-' && /%%EOF\s*$/.test(bytes.subarray(-32).toString('latin1'))
+  );
 }
 
 async function pdfText(bytes: Buffer): Promise<string> {
   return (await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true })).text;
 }
 
-async function control(portal: SimPortal, route: string, body?: string | object): Promise<{ status: number; data: Record<string, unknown> }> {
-  const init = body === undefined ? {} : { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) };
+async function control(
+  portal: SimPortal,
+  route: string,
+  body?: string | object,
+): Promise<{ status: number; data: Record<string, unknown> }> {
+  const init =
+    body === undefined ? {} : { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) };
   const response = await fetch(`${portal.url}/__sim/${route}`, init);
   return { status: response.status, data: (await response.json()) as Record<string, unknown> };
 }
@@ -276,7 +283,10 @@ async function assertLicenseDue(client: HttpSession, pdfPath?: string): Promise<
   await page.arrayBuffer();
   assert.equal(page.status, 302);
   const license = await (await client.request(page.headers.get('location')!)).text();
-  assert.ok(license.includes('agreementCheckBox') && !license.includes(LOGIN_FORM), 'the license page, not the login form');
+  assert.ok(
+    license.includes('agreementCheckBox') && !license.includes(LOGIN_FORM),
+    'the license page, not the login form',
+  );
   assert.match((await client.grid({ action: 'clear' })).data.redirect ?? '', /LicenseAgreement/);
   if (pdfPath) assert.equal((await client.fetchPdf(pdfPath)).status, 302);
 }
@@ -338,7 +348,20 @@ describe('simulated portal: control routes', () => {
     assert.equal(await statusOf(client, INVENTORY), 200);
     const { status, data: stats } = await control(portal, 'stats');
     assert.equal(status, 200);
-    for (const field of ['logins', 'logouts', 'sessionsAlive', 'peakSessionsAlive', 'sessionsEnded', 'requests', 'peakConcurrentRequests', 'pdf', 'csvExports', 'faultsInjected', 'serverTimeMs', 'licenseAcceptances']) {
+    for (const field of [
+      'logins',
+      'logouts',
+      'sessionsAlive',
+      'peakSessionsAlive',
+      'sessionsEnded',
+      'requests',
+      'peakConcurrentRequests',
+      'pdf',
+      'csvExports',
+      'faultsInjected',
+      'serverTimeMs',
+      'licenseAcceptances',
+    ]) {
       assert.ok(field in stats, field);
     }
     assert.deepEqual(stats, { ...portal.stats() }, 'the route shows what stats() shows');
@@ -400,7 +423,10 @@ describe('simulated portal: determinism, capacity, inventory and CSV', () => {
     const secondRound = await vehicleStatuses(one, true);
     assert.deepEqual(await vehicleStatuses(other, false), secondRound, 'the next draw of each vehicle matches too');
     assert.notDeepEqual(secondRound, firstRound, 'a retried request draws again');
-    assert.equal(one.stats().faultsInjected.transient500, [...firstRound, ...secondRound].filter((s) => s === 500).length);
+    assert.equal(
+      one.stats().faultsInjected.transient500,
+      [...firstRound, ...secondRound].filter((s) => s === 500).length,
+    );
 
     const reseeded = await start(t, { seed: 8, faults });
     assert.notDeepEqual(await vehicleStatuses(reseeded, false), firstRound, 'another seed, other faults');
@@ -447,14 +473,24 @@ describe('simulated portal: determinism, capacity, inventory and CSV', () => {
     assert.equal(rows.length, 13);
     const counts = new Map<string, number>();
     for (const row of rows) counts.set(row['Reference Number']!, (counts.get(row['Reference Number']!) ?? 0) + 1);
-    assert.deepEqual([...counts].filter(([, count]) => count === 2).map(([ref]) => ref), refs(withBoth, 3));
-    assert.equal(gridRefs((await client.grid({ action: 'clear' })).data.rows!).length, 13, 'the grid lists them twice too');
+    assert.deepEqual(
+      [...counts].filter(([, count]) => count === 2).map(([ref]) => ref),
+      refs(withBoth, 3),
+    );
+    assert.equal(
+      gridRefs((await client.grid({ action: 'clear' })).data.rows!).length,
+      13,
+      'the grid lists them twice too',
+    );
 
     const plain = await start(t, { vehicles: 10 });
     const text = await (await (await signedIn(plain)).request('/ValuesOnline/vehicle/ExportCsv')).text();
     assert.ok(text.startsWith('Stock Date,Reference Number,'), 'no BOM');
     const plainRows = parse(text, { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(plainRows.map((row) => row['Reference Number']), refs(plain, 10));
+    assert.deepEqual(
+      plainRows.map((row) => row['Reference Number']),
+      refs(plain, 10),
+    );
   });
 });
 
@@ -507,17 +543,26 @@ describe('simulated portal: faults in Chromium', () => {
   });
 
   it('delayedPopup: Create PDF opens its GetPdfReport tab only after the delay', async (t) => {
-    const portal = await start(t, { license: 'never', pdfDelivery: 'attachment', faults: { delayedPopup: { rate: 1, ms: POPUP_DELAY_MS } } });
+    const portal = await start(t, {
+      license: 'never',
+      pdfDelivery: 'attachment',
+      faults: { delayedPopup: { rate: 1, ms: POPUP_DELAY_MS } },
+    });
     const page = await openInventory(t, portal);
     const ref = portal.inventory[0]!.ref;
-    await Promise.all([page.waitForURL('**/Bookout/**'), page.locator("a[id^='bookOutButton_'][title='Bookout']").first().click()]);
+    await Promise.all([
+      page.waitForURL('**/Bookout/**'),
+      page.locator("a[id^='bookOutButton_'][title='Bookout']").first().click(),
+    ]);
     await page.click('button.reportButton:not(.requiresVehicle)');
     const createPdf = page.getByRole('button', { name: 'Create PDF', exact: true });
     await createPdf.waitFor();
 
     const started = Date.now();
     const popupAfter = page.waitForEvent('popup').then(() => Date.now() - started);
-    const requested = page.context().waitForEvent('request', { predicate: (request) => /GetPdfReport/.test(request.url()) });
+    const requested = page
+      .context()
+      .waitForEvent('request', { predicate: (request) => /GetPdfReport/.test(request.url()) });
     await createPdf.click();
     await sleep(POPUP_DELAY_MS / 4);
     assert.equal(page.context().pages().length, 1, 'no new tab yet');
@@ -551,7 +596,24 @@ describe('simulated portal: command line', () => {
     const child = spawn('npm', ['run', '--silent', 'portal', '--', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const { code, stdout } = await output(child);
     assert.equal(code, 0);
-    for (const option of ['--port', '--host', '--vehicles', '--seed', '--profile', '--time-scale', '--pdf-capacity', '--pdf-delivery', '--page-size', '--license', '--license-delay', '--lockout', '--idle-timeout', '--csv-bom', '--duplicate-rows', '--faults']) {
+    for (const option of [
+      '--port',
+      '--host',
+      '--vehicles',
+      '--seed',
+      '--profile',
+      '--time-scale',
+      '--pdf-capacity',
+      '--pdf-delivery',
+      '--page-size',
+      '--license',
+      '--license-delay',
+      '--lockout',
+      '--idle-timeout',
+      '--csv-bom',
+      '--duplicate-rows',
+      '--faults',
+    ]) {
       assert.ok(stdout.includes(`  ${option} `), option);
     }
     assert.match(stdout, /downAfterPdfs=400:30000,alwaysFail=165001;165002/);
@@ -559,7 +621,16 @@ describe('simulated portal: command line', () => {
   });
 
   it('node sim/main.ts --port 0 prints its URL and credentials, applies --faults, stops on SIGTERM', async (t) => {
-    const child = run(['--port', '0', '--vehicles', '5', '--profile', 'instant', '--faults', 'transient500=0.25,downAfterPdfs=5:1000,alwaysFail=165000;165001']);
+    const child = run([
+      '--port',
+      '0',
+      '--vehicles',
+      '5',
+      '--profile',
+      'instant',
+      '--faults',
+      'transient500=0.25,downAfterPdfs=5:1000,alwaysFail=165000;165001',
+    ]);
     t.after(() => void (child.exitCode === null && child.kill()));
     const exited = output(child);
     let banner = '';
@@ -569,9 +640,15 @@ describe('simulated portal: command line', () => {
     const [, username, password] = /JD_USER=(\S+) JD_PASS=(\S+)/.exec(banner)!;
     assert.match(banner, /5 vehicles, profile instant/);
 
-    const login = await fetch(`${url}/ValuesOnline/Home/LicenseAgreement`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ username: username!, password: password! }) });
+    const login = await fetch(`${url}/ValuesOnline/Home/LicenseAgreement`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ username: username!, password: password! }),
+    });
     assert.equal(login.status, 302, 'the printed credentials work');
-    const faults = (await (await fetch(`${url}/__sim/faults`, { method: 'POST', body: '{}' })).json()) as { faults: Record<string, unknown> };
+    const faults = (await (await fetch(`${url}/__sim/faults`, { method: 'POST', body: '{}' })).json()) as {
+      faults: Record<string, unknown>;
+    };
     assert.deepEqual(faults.faults.transient500, { rate: 0.25 });
     assert.deepEqual(faults.faults.downAfterPdfs, { after: 5, ms: 1000 });
     assert.deepEqual(faults.faults.alwaysFail, ['165000', '165001']);

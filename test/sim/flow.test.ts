@@ -24,7 +24,16 @@ describe('simulated portal: the whole flow in Chromium', () => {
   let portal: SimPortal;
   let browser: Browser;
   before(async () => {
-    portal = await startPortal({ vehicles: 30, pageSize: 10, pdfDelivery: 'attachment', initialFilter: { make: 'Toyota' }, csvBom: true, duplicateRows: 2, license: 'every-login', licenseDelayMs: 1000 });
+    portal = await startPortal({
+      vehicles: 30,
+      pageSize: 10,
+      pdfDelivery: 'attachment',
+      initialFilter: { make: 'Toyota' },
+      csvBom: true,
+      duplicateRows: 2,
+      license: 'every-login',
+      licenseDelayMs: 1000,
+    });
     browser = await launchTestBrowser();
   });
   after(async () => {
@@ -66,14 +75,21 @@ describe('simulated portal: the whole flow in Chromium', () => {
     assert.equal(csvBytes.subarray(0, 3).toString('hex'), 'efbbbf', 'UTF-8 BOM');
     const rows = parse(csvBytes, { bom: true, columns: true }) as Array<Record<string, string>>;
     assert.equal(rows.length, 32, 'all vehicles plus 2 duplicate rows');
-    assert.deepEqual([...new Set(rows.map((row) => row['Reference Number']))].sort(), portal.inventory.map((v) => v.ref).sort());
+    assert.deepEqual(
+      [...new Set(rows.map((row) => row['Reference Number']))].sort(),
+      portal.inventory.map((v) => v.ref).sort(),
+    );
     for (const column of ['VIN', 'Year', 'Make', 'Model', 'Trim', 'Mileage']) assert.ok(column in rows[0]!, column);
 
     // Typing alone does not filter; the page function does. The prefix shows 165002 and 165002A.
     const input = page.locator('#StockNumberInput');
     await input.fill('165002');
     assert.equal(await page.locator("tr[id*='DXDataRow']").count(), 10, 'typing did not filter');
-    await page.evaluate(() => (window as unknown as { vehicleGridViewFilterChanged(f: string): void }).vehicleGridViewFilterChanged('StockNumber'));
+    await page.evaluate(() =>
+      (window as unknown as { vehicleGridViewFilterChanged(f: string): void }).vehicleGridViewFilterChanged(
+        'StockNumber',
+      ),
+    );
     await page.waitForFunction(() => document.querySelectorAll("tr[id*='DXDataRow']").length === 2);
     const texts = await page.locator("tr[id*='DXDataRow']").allInnerTexts();
     assert.ok(texts.some((t) => /\b165002\b/.test(t)) && texts.some((t) => /165002A/.test(t)));
@@ -84,14 +100,21 @@ describe('simulated portal: the whole flow in Chromium', () => {
 
     // Bookout opens the vehicle page in the same tab; Print/Email Reports opens the modal.
     const row = page.locator("tr[id*='DXDataRow']").filter({ has: page.locator('td', { hasText: /^165002$/ }) });
-    await Promise.all([page.waitForURL('**/Bookout/**'), row.locator("a[id^='bookOutButton_'][title='Bookout'] img[title='Bookout'][src*='book.png']").click()]);
+    await Promise.all([
+      page.waitForURL('**/Bookout/**'),
+      row.locator("a[id^='bookOutButton_'][title='Bookout'] img[title='Bookout'][src*='book.png']").click(),
+    ]);
     assert.equal(await page.locator('button.reportButton.requiresVehicle').count(), 1, 'the decoy exists');
     await page.click('button.reportButton:not(.requiresVehicle)');
     const createPdf = page.getByRole('button', { name: 'Create PDF', exact: true });
     await createPdf.waitFor();
 
     // Create PDF opens a new tab at GetPdfReport; as an attachment it downloads on the clicking tab.
-    const [popup, pdfDownload] = await Promise.all([page.waitForEvent('popup'), page.waitForEvent('download'), createPdf.click()]);
+    const [popup, pdfDownload] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.waitForEvent('download'),
+      createPdf.click(),
+    ]);
     assert.match(pdfDownload.url(), /GetPdfReport/);
     void popup;
     const pdf = await readFile((await pdfDownload.path())!);
@@ -136,7 +159,10 @@ describe('simulated portal: the whole flow in Chromium', () => {
     let loads = 0;
     page.on('load', () => (loads += 1));
     await page.click('a.dxp-num >> nth=0');
-    await page.waitForFunction((text) => document.querySelector("tr[id*='DXDataRow']")?.textContent?.trim() !== text.trim(), first);
+    await page.waitForFunction(
+      (text) => document.querySelector("tr[id*='DXDataRow']")?.textContent?.trim() !== text.trim(),
+      first,
+    );
     assert.equal(loads, 0);
     await page.click('#btnLogout');
     await context.close();

@@ -21,15 +21,30 @@ export class HttpSession {
   }
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.portal.url}${path}`, { redirect: 'manual', ...init, headers: { cookie: this.cookies, ...(init.headers as Record<string, string>) } });
+    return fetch(`${this.portal.url}${path}`, {
+      redirect: 'manual',
+      ...init,
+      headers: { cookie: this.cookies, ...(init.headers as Record<string, string>) },
+    });
   }
 
   /** POSTs the login form; on success keeps the cookies and accepts the license if asked. */
   async login(password = this.portal.credentials.password): Promise<{ ok: boolean; status: number; page: string }> {
-    const body = new URLSearchParams({ username: this.portal.credentials.username, password, ReturnUrl: '/ValuesOnline/' });
-    const response = await this.request(LOGIN, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const body = new URLSearchParams({
+      username: this.portal.credentials.username,
+      password,
+      ReturnUrl: '/ValuesOnline/',
+    });
+    const response = await this.request(LOGIN, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     if (response.status !== 302) return { ok: false, status: response.status, page: await response.text() };
-    this.cookies = response.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
+    this.cookies = response.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(';')[0])
+      .join('; ');
     if (response.headers.get('location')?.includes('LicenseAgreement')) await this.acceptLicense();
     return { ok: true, status: response.status, page: '' };
   }
@@ -44,7 +59,11 @@ export class HttpSession {
   }
 
   async json<T>(path: string, body: unknown): Promise<{ status: number; data: T }> {
-    const response = await this.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const response = await this.request(path, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     if (response.status !== 200) await response.body?.cancel();
     return { status: response.status, data: (response.status === 200 ? await response.json() : undefined) as T };
   }
@@ -61,7 +80,9 @@ export class HttpSession {
 
   /** Opens the reports dialog of the vehicle with `ref` and returns its GetPdfReport path. */
   async reportPath(ref: string): Promise<string> {
-    const { data } = await this.json<{ html: string }>('/ValuesOnline/Reports/Dialog', { vehicle: this.vehicle(ref).key });
+    const { data } = await this.json<{ html: string }>('/ValuesOnline/Reports/Dialog', {
+      vehicle: this.vehicle(ref).key,
+    });
     const token = /createPdf\('([0-9a-f]+)'/.exec(data.html)![1];
     return `/ValuesOnline/Reports/GetPdfReport?reportToken=${token}`;
   }
@@ -69,7 +90,12 @@ export class HttpSession {
   /** GETs a report path (from reportPath) and keeps the whole body. */
   async fetchPdf(path: string): Promise<PdfAnswer> {
     const response = await this.request(path);
-    return { status: response.status, type: response.headers.get('content-type') ?? '', bytes: Buffer.from(await response.arrayBuffer()), headers: response.headers };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type') ?? '',
+      bytes: Buffer.from(await response.arrayBuffer()),
+      headers: response.headers,
+    };
   }
 
   async pdf(ref: string): Promise<PdfAnswer> {

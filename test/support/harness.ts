@@ -40,7 +40,9 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
     for (const listener of listeners) listener();
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const done = new Promise<CliResult>((resolvePromise) => child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolvePromise) =>
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr })),
+  );
   return {
     child,
     done,
@@ -139,12 +141,14 @@ async function whyNotProven(bytes: Buffer, ref: string, vin: string | undefined)
   if (!bytes.subarray(-1024).toString('latin1').includes('%%EOF')) return 'incomplete PDF';
   let text: string;
   try {
-    text = (await extractText(await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 }), { mergePages: true })).text;
+    text = (await extractText(await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 }), { mergePages: true }))
+      .text;
   } catch (error) {
     return `unreadable PDF: ${(error as Error).message}`;
   }
   const stocks = [...text.matchAll(/Stock\s*#\s*:?\s*([A-Z0-9]+)/gi)].map((match) => match[1]);
-  if (stocks.length === 0 || stocks.some((stock) => stock !== ref)) return `Stock # in the text: ${stocks.join(', ') || 'none'}`;
+  if (stocks.length === 0 || stocks.some((stock) => stock !== ref))
+    return `Stock # in the text: ${stocks.join(', ') || 'none'}`;
   if (!text.includes(vin)) return `the VIN ${vin} of ${ref} is not in the text`;
   return null;
 }

@@ -30,7 +30,9 @@ export class MemorySampler {
   #worker: Worker;
 
   constructor(root: number, intervalMs = 500) {
-    this.#worker = new Worker(new URL('./memory-worker.ts', import.meta.url), { workerData: { root, intervalMs } satisfies SamplerInput });
+    this.#worker = new Worker(new URL('./memory-worker.ts', import.meta.url), {
+      workerData: { root, intervalMs } satisfies SamplerInput,
+    });
     this.#worker.on('message', (sample: MemorySample) => this.samples.push(sample));
     this.#worker.on('error', (error) => console.error(`memory sampler failed: ${error.message}`));
   }
@@ -50,7 +52,10 @@ export class MemorySampler {
       const end = span.from + ((span.to - span.from) * quarter) / 4;
       return this.samples.filter((sample) => sample.at >= span.from && sample.at <= end).at(-1)?.pssMb ?? null;
     });
-    const peak = this.samples.reduce<MemorySample | undefined>((max, sample) => (!max || sample.pssMb > max.pssMb ? sample : max), undefined);
+    const peak = this.samples.reduce<MemorySample | undefined>(
+      (max, sample) => (!max || sample.pssMb > max.pssMb ? sample : max),
+      undefined,
+    );
     return {
       samples: this.samples.length,
       peakPssMb: peak?.pssMb ?? 0,

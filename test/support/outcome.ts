@@ -24,7 +24,8 @@ export interface Check {
   detail: string;
 }
 
-const few = (items: readonly string[]) => (items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`);
+const few = (items: readonly string[]) =>
+  items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`;
 
 function check(name: string, problems: readonly string[], okDetail: string): Check {
   return { name, ok: problems.length === 0, detail: problems.length === 0 ? okDetail : few(problems) };
@@ -34,7 +35,9 @@ function check(name: string, problems: readonly string[], okDetail: string): Che
 export async function outcomeChecks(folder: string, portal: SimPortal, expect: Expectations = {}): Promise<Check[]> {
   const disk = await checkPdfsOnDisk(folder, portal);
   const failedForGood = new Set(expect.failedForGood ?? []);
-  const servable = [...new Set(portal.inventory.map((vehicle) => vehicle.ref).filter((ref) => !failedForGood.has(ref)))];
+  const servable = [
+    ...new Set(portal.inventory.map((vehicle) => vehicle.ref).filter((ref) => !failedForGood.has(ref))),
+  ];
   const proven = new Set(disk.proven);
   const failures = failureRows(folder);
   const listed = new Set(failures.map((row) => row.reference));
@@ -47,20 +50,42 @@ export async function outcomeChecks(folder: string, portal: SimPortal, expect: E
   const temp = join(folder, 'run_data', 'tmp');
   const debris = existsSync(temp) ? readdirSync(temp) : [];
   return [
-    check('no partial, non-PDF or wrong-vehicle file under pdfs/', disk.bad.map((bad) => `${bad.file}: ${bad.why}`), `${disk.bad.length} bad files`),
-    check('every vehicle the portal can serve has exactly one proven PDF', servable.filter((ref) => !proven.has(ref)).map((ref) => `${ref} missing`), `${proven.size} of ${servable.length}`),
+    check(
+      'no partial, non-PDF or wrong-vehicle file under pdfs/',
+      disk.bad.map((bad) => `${bad.file}: ${bad.why}`),
+      `${disk.bad.length} bad files`,
+    ),
+    check(
+      'every vehicle the portal can serve has exactly one proven PDF',
+      servable.filter((ref) => !proven.has(ref)).map((ref) => `${ref} missing`),
+      `${proven.size} of ${servable.length}`,
+    ),
     check(
       'vehicles that failed for good are listed with a reason',
       [
         ...[...failedForGood].filter((ref) => !listed.has(ref)).map((ref) => `${ref} not listed`),
-        ...failures.filter((row) => !failedForGood.has(row.reference ?? '')).map((row) => `${row.reference} listed: ${row.reason}`),
+        ...failures
+          .filter((row) => !failedForGood.has(row.reference ?? ''))
+          .map((row) => `${row.reference} listed: ${row.reason}`),
         ...failures.filter((row) => (row.reason ?? '').length <= 5).map((row) => `${row.reference} has no reason`),
       ],
       `${failures.length} listed`,
     ),
-    check('no session left alive at the end', stats.sessionsAlive === 0 ? [] : [`${stats.sessionsAlive} alive`], '0 alive'),
-    check('never two sessions alive at once', stats.peakSessionsAlive <= 1 ? [] : [`peak ${stats.peakSessionsAlive}`], `peak ${stats.peakSessionsAlive}`),
-    check('no PDF generated more often than its faults explain', extraGenerations <= allowed ? [] : [`${extraGenerations} extra generations, ${allowed} allowed`], `${extraGenerations} extra (allowed ${allowed})`),
+    check(
+      'no session left alive at the end',
+      stats.sessionsAlive === 0 ? [] : [`${stats.sessionsAlive} alive`],
+      '0 alive',
+    ),
+    check(
+      'never two sessions alive at once',
+      stats.peakSessionsAlive <= 1 ? [] : [`peak ${stats.peakSessionsAlive}`],
+      `peak ${stats.peakSessionsAlive}`,
+    ),
+    check(
+      'no PDF generated more often than its faults explain',
+      extraGenerations <= allowed ? [] : [`${extraGenerations} extra generations, ${allowed} allowed`],
+      `${extraGenerations} extra (allowed ${allowed})`,
+    ),
     check('no temporary debris left', debris, 'none'),
   ];
 }

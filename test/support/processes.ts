@@ -16,7 +16,12 @@ function processTable(): ProcessRow[] {
     .trim()
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .map(([pid, ppid, rss, ...command]) => ({ pid: Number(pid), ppid: Number(ppid), rssKb: Number(rss), command: command.join(' ') }));
+    .map(([pid, ppid, rss, ...command]) => ({
+      pid: Number(pid),
+      ppid: Number(ppid),
+      rssKb: Number(rss),
+      command: command.join(' '),
+    }));
 }
 
 /** `root` and every process below it. */
@@ -62,5 +67,7 @@ export function browserProcess(root: number): number | undefined {
 
 /** Processes whose command matches, anywhere on the machine (to look for leftovers). */
 export function processesNamed(pattern: RegExp): number[] {
-  return processTable().filter((row) => pattern.test(row.command)).map((row) => row.pid);
+  return processTable()
+    .filter((row) => pattern.test(row.command))
+    .map((row) => row.pid);
 }

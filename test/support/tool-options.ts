@@ -6,7 +6,12 @@ export class UsageError extends Error {}
 /** parseArgs with strict options; a bad option becomes a UsageError. */
 export function parseToolArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...options, help: { type: 'boolean', short: 'h' } } }).values;
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+    }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -28,17 +33,22 @@ export function optionsOrExit<O>(tool: string, help: string, parse: (argv: strin
 
 export function wholeNumber(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || value < min || value > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   return value;
 }
 
 export function timeScale(text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1) throw new UsageError(`--time-scale must be a number above 0 and at most 1, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1)
+    throw new UsageError(`--time-scale must be a number above 0 and at most 1, got "${text}"`);
   return value;
 }
 
 /** A time stamp usable in a file name on every system: 2026-11-24T17-28-07Z. */
 export function fileStamp(now: Date): string {
-  return now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
 }

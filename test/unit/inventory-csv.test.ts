@@ -5,7 +5,8 @@ import { readInventoryCsv } from '../../src/portal/inventory-csv.ts';
 
 describe('reading the inventory export', () => {
   it('reads the Reference Number column wherever it is, with a UTF-8 BOM and quoted commas', () => {
-    const csv = '\uFEFFVIN,Year,Reference Number,Trim\r\n1HGCM82633A004352,2019,165001,"EX-L, Navi"\r\n2T1BURHE0JC034512,2018,165549A,LE\r\n';
+    const csv =
+      '\uFEFFVIN,Year,Reference Number,Trim\r\n1HGCM82633A004352,2019,165001,"EX-L, Navi"\r\n2T1BURHE0JC034512,2018,165549A,LE\r\n';
     const inventory = readInventoryCsv(Buffer.from(csv, 'utf8'));
     assert.deepEqual(inventory.references, ['165001', '165549A']);
     assert.equal(inventory.dataRows, 2);
@@ -22,20 +23,35 @@ describe('reading the inventory export', () => {
     assert.deepEqual(inventory.references, ['165001']);
     assert.deepEqual(
       inventory.rejected.map((row) => [row.rowNumber, row.reason.split(':')[0]]),
-      [[3, 'blank Reference Number'], [4, 'unsafe reference'], [5, 'unsafe reference'], [6, 'unsafe reference']],
+      [
+        [3, 'blank Reference Number'],
+        [4, 'unsafe reference'],
+        [5, 'unsafe reference'],
+        [6, 'unsafe reference'],
+      ],
     );
   });
 
   it('a missing column is one clear error naming the columns found', () => {
-    assert.throws(() => readInventoryCsv('Stock,VIN\n165001,A\n'), (error: unknown) => error instanceof UserError && /no "Reference Number" column.*"Stock", "VIN"/.test(error.message));
+    assert.throws(
+      () => readInventoryCsv('Stock,VIN\n165001,A\n'),
+      (error: unknown) =>
+        error instanceof UserError && /no "Reference Number" column.*"Stock", "VIN"/.test(error.message),
+    );
   });
 
   it('broken CSV is one clear error', () => {
-    assert.throws(() => readInventoryCsv('Reference Number,Trim\n165001,"unterminated\n'), (error: unknown) => error instanceof UserError && /not valid CSV/.test(error.message));
+    assert.throws(
+      () => readInventoryCsv('Reference Number,Trim\n165001,"unterminated\n'),
+      (error: unknown) => error instanceof UserError && /not valid CSV/.test(error.message),
+    );
   });
 
   it('an empty export is an error, not a silent success', () => {
     assert.throws(() => readInventoryCsv(''), UserError);
-    assert.throws(() => readInventoryCsv('Reference Number\n'), (error: unknown) => error instanceof UserError && /no usable vehicle/.test(error.message));
+    assert.throws(
+      () => readInventoryCsv('Reference Number\n'),
+      (error: unknown) => error instanceof UserError && /no usable vehicle/.test(error.message),
+    );
   });
 });

@@ -15,7 +15,12 @@ async function reportPdf(lines: string[]): Promise<Uint8Array> {
 
 describe('proving a PDF belongs to its vehicle', () => {
   it('accepts a complete PDF whose Stock # is the reference', async () => {
-    const pdf = await reportPdf(['J.D. Power Values', 'Stock #: 165549', 'VIN: 1HGCM82633A004352', 'Clean Trade-In $12,345']);
+    const pdf = await reportPdf([
+      'J.D. Power Values',
+      'Stock #: 165549',
+      'VIN: 1HGCM82633A004352',
+      'Clean Trade-In $12,345',
+    ]);
     assert.deepEqual(await provePdf(pdf, '165549'), { ok: true, pages: 1 });
   });
 

@@ -72,7 +72,9 @@ describe('run folders and resume', () => {
     assert.equal(RunLock.isHeld(path), false);
 
     const script = `const { RunLock } = await import(${JSON.stringify(new URL('../../src/ledger/run-lock.ts', import.meta.url).href)}); RunLock.acquire(${JSON.stringify(path)}); console.log('held'); setInterval(() => {}, 1000);`;
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
     assert.equal(RunLock.isHeld(path), true, 'held by the other process');
     holder.kill('SIGKILL');
@@ -83,7 +85,10 @@ describe('run folders and resume', () => {
   it('an unwritable download folder is one clear error', () => {
     const file = join(base, 'not-a-folder');
     writeFileSync(file, 'x');
-    assert.throws(() => chooseRunFolder(join(file, 'downloads')), (error: unknown) => error instanceof UserError && /Cannot write to the download folder/.test(error.message));
+    assert.throws(
+      () => chooseRunFolder(join(file, 'downloads')),
+      (error: unknown) => error instanceof UserError && /Cannot write to the download folder/.test(error.message),
+    );
   });
 });
 
@@ -116,7 +121,18 @@ describe('names, secrets and ASCII', () => {
   });
 
   it('sealed cookies open only with the same credentials', () => {
-    const cookies = [{ name: '.ASPXAUTH', value: 'abc', domain: 'x', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' as const }];
+    const cookies = [
+      {
+        name: '.ASPXAUTH',
+        value: 'abc',
+        domain: 'x',
+        path: '/',
+        expires: -1,
+        httpOnly: true,
+        secure: false,
+        sameSite: 'Lax' as const,
+      },
+    ];
     const sealed = sealCookies(cookies, 'user\npass');
     assert.equal(Buffer.from(sealed).includes('abc'), false);
     assert.deepEqual(unsealCookies(sealed, 'user\npass'), cookies);

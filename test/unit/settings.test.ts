@@ -44,7 +44,12 @@ describe('settings', () => {
 
   it('lists every bad value in one message, without the password', () => {
     assert.throws(
-      () => loadSettings({ env: { JD_PASS: 'hunter22', WORKERS: 'lots', HEADLESS: 'maybe', PORTAL_URL: 'ftp://x', TASK_TIMEOUT: '-1' }, envFile: false, require: ['username', 'password'] }),
+      () =>
+        loadSettings({
+          env: { JD_PASS: 'hunter22', WORKERS: 'lots', HEADLESS: 'maybe', PORTAL_URL: 'ftp://x', TASK_TIMEOUT: '-1' },
+          envFile: false,
+          require: ['username', 'password'],
+        }),
       (error: unknown) => {
         assert.ok(error instanceof UserError);
         assert.match(error.message, /JD_USER is not set/);
