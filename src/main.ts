@@ -8,6 +8,7 @@ import { statusCommand } from './cli/status.ts';
 import { validateCommand } from './cli/validate.ts';
 import { UserError } from './errors.ts';
 import { runBookout } from './job/run-bookout.ts';
+import { valuesOnline } from './portal/values-online/index.ts';
 import { ConsoleOutput } from './ui/console.ts';
 
 // Keep node's heap small: proving thousands of PDFs makes a lot of short-lived garbage, which V8
@@ -51,14 +52,16 @@ function buildProgram(): Command {
         command: Command,
       ) => {
         const settings = settingsFrom(command, ['username', 'password']);
-        const outcome = await interruptible(output, (stopSignal) =>
+        const outcome = await interruptible(output, ({ stop, onQuit }) =>
           runBookout({
+            portalKind: valuesOnline,
             settings,
             output,
             forceNew: options.new,
             retryFailed: options.retryFailed,
             progress: options.progress,
-            stopSignal,
+            stopSignal: stop,
+            onQuit,
           }),
         );
         process.exitCode = outcome.exitCode;

@@ -24,10 +24,23 @@ export function chromiumArgs(): string[] {
   return args;
 }
 
+/** Names of variables that may hold a secret: the browser never gets them. */
+const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i;
+
+/** This process's environment without anything that may hold a secret (the portal password first). */
+export function browserEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !SECRET_NAME.test(name) && name !== 'JD_USER') clean[name] = value;
+  }
+  return clean;
+}
+
 export async function launchChromium(options: LaunchOptions): Promise<Browser> {
   const found = findBrowser(options.executablePath);
   return chromium.launch({
     executablePath: found.executablePath,
+    env: browserEnvironment(),
     headless: options.headless,
     args: chromiumArgs(),
     // bookout handles Ctrl-C itself: it must log out before the browser closes.

@@ -7,7 +7,7 @@ import { RunLock } from '../ledger/run-lock.ts';
 import { computeMetrics } from '../output/reports.ts';
 import { listRunFolders, runPaths, type RunPaths } from '../output/run-folders.ts';
 import type { ConsoleOutput } from '../ui/console.ts';
-import { formatDuration } from '../ui/text.ts';
+import { formatDuration } from '../text.ts';
 
 /** The run folder named by --run, or the latest run under the download folder. */
 export function findRun(settings: Settings, runFolder: string | undefined): RunPaths {
@@ -44,6 +44,11 @@ export function statusCommand(output: ConsoleOutput, settings: Settings, runFold
       `  run time ${formatDuration(metrics.total_runtime_hours * 3_600_000)}, ${metrics.vehicles_per_hour} vehicles/hour, p50 ${metrics.p50_seconds_per_vehicle} s per vehicle`,
     );
     if (running && inProgress.length > 0) output.line(`  in progress: ${inProgress.join(', ')}`);
+    const lastDone = ledger.lastDoneAt();
+    if (lastDone)
+      output.line(
+        `  last vehicle done at ${new Date(lastDone).toLocaleString()} (${formatDuration(Date.now() - lastDone)} ago)`,
+      );
     if (counts.failed + counts.rejected > 0) output.line(`  failures and reasons: ${paths.failures}`);
     return 0;
   } finally {

@@ -23,6 +23,12 @@ export interface Settings {
   browserPath: string | undefined;
   pauseBetweenVehiclesMs: number;
   recycleTabEvery: number;
+  /** A step is never taken for a hang before this; beyond it, a multiple of the step's observed p99 decides. */
+  hangFloorMs: number;
+  /** After the queue drains, vehicles that failed for a passing reason get one more round. */
+  finalSweep: boolean;
+  /** How long the final sweep waits before it starts (the portal gets a rest). */
+  sweepCooldownMs: number;
 }
 
 type Key = keyof Settings;
@@ -217,6 +223,32 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     defaultText: '50',
     parse: integer(0, 100_000),
     fallback: 50,
+  },
+  hangFloorMs: {
+    key: 'hangFloorMs',
+    env: 'HANG_FLOOR',
+    flag: 'hangFloor',
+    description: "Seconds a step may always take; beyond it, 4 x the step's own p99 (at most STALL_TIMEOUT) is a hang",
+    defaultText: '5',
+    parse: seconds(1, 3600),
+    fallback: 5000,
+  },
+  finalSweep: {
+    key: 'finalSweep',
+    env: 'FINAL_SWEEP',
+    description: 'Give vehicles that failed for a passing reason one more round at the end',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
+  },
+  sweepCooldownMs: {
+    key: 'sweepCooldownMs',
+    env: 'SWEEP_COOLDOWN',
+    flag: 'sweepCooldown',
+    description: 'Seconds to wait before the final sweep',
+    defaultText: '30',
+    parse: seconds(0, 3600),
+    fallback: 30_000,
   },
 };
 

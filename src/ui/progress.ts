@@ -1,7 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import type { WorkerView } from '../engine/worker-pool.ts';
-import type { ConsoleOutput, EventSink, Level } from './console.ts';
-import { formatDuration } from './text.ts';
+import { formatDuration } from '../text.ts';
+import { consoleText, type ConsoleOutput, type LogEntry, type LogSink } from './console.ts';
 
 export interface ProgressNumbers {
   total: number;
@@ -62,7 +62,7 @@ function workerLine(view: WorkerView, now: number): string {
 }
 
 /** Live progress (done/total, failed, rate, ETA, what each tab does) or plain periodic lines. */
-export class ProgressDisplay implements EventSink {
+export class ProgressDisplay implements LogSink {
   #source: ProgressSource;
   #output: ConsoleOutput;
   #options: Required<ProgressOptions>;
@@ -100,7 +100,9 @@ export class ProgressDisplay implements EventSink {
     this.#live(this.#output.clean(lines.join('\n')));
   }
 
-  event(_level: Level, text: string): void {
+  write(entry: LogEntry): void {
+    if (entry.level === 'detail') return;
+    const text = consoleText(entry);
     if (!this.#live) return this.#output.line(text);
     this.#live.clear();
     this.#output.line(text);

@@ -70,7 +70,7 @@ export function runCli(args: string[], env: Record<string, string>, cwd: string)
 }
 
 /** Settings that make faults show up quickly in tests. */
-export const FAST_TIMEOUTS = { TASK_TIMEOUT: '25', STALL_TIMEOUT: '12', RETRY_DELAY: '1' };
+export const FAST_TIMEOUTS = { TASK_TIMEOUT: '25', STALL_TIMEOUT: '12', RETRY_DELAY: '1', SWEEP_COOLDOWN: '1' };
 
 export interface Workspace {
   dir: string;
@@ -93,6 +93,7 @@ export async function openWorkspace(options: Partial<PortalOptions> = {}): Promi
       JD_PASS: portal.credentials.password,
       PORTAL_URL: portal.url,
       DOWNLOAD_FOLDER: downloads,
+      BOOKOUT_STATE_DIR: join(dir, 'state'),
       WORKERS: '3',
       ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}),
       ...extra,

@@ -8,7 +8,7 @@ import { UserError } from '../../src/errors.ts';
 
 const creds = { JD_USER: 'dealer', JD_PASS: 's3cret!' };
 
-describe('settings', () => {
+describe('settings', { timeout: 30_000 }, () => {
   it('defaults match the documentation', () => {
     const settings = loadSettings({ env: creds, envFile: false });
     assert.equal(settings.workers, 5);

@@ -1,9 +1,9 @@
 import { TaskFailure } from '../engine/failure.ts';
 import type { Job, TaskContext } from '../engine/types.ts';
-import type { SavedPdf, VehicleTask } from '../ledger/ledger.ts';
 import type { PdfStore } from '../output/pdf-store.ts';
 import { provePdf, type ProofFailure } from '../pdf/prove-pdf.ts';
-import type { BookoutTab } from '../portal/bookout-tab.ts';
+import type { ReportTab } from '../portal/portal.ts';
+import type { SavedPdf, VehicleTask } from '../records.ts';
 
 /** Disk errors no retry can fix: the run stops, with everything so far kept. */
 const DISK_FATAL = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
@@ -14,7 +14,7 @@ export interface JobEvents {
 }
 
 /** One vehicle: its report PDF, proven to be its own, safely on disk. */
-export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
+export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
   #store: PdfStore;
   #events: JobEvents;
 
@@ -23,7 +23,7 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
     this.#events = events;
   }
 
-  async run(task: VehicleTask, tab: BookoutTab, context: TaskContext): Promise<SavedPdf> {
+  async run(task: VehicleTask, tab: ReportTab, context: TaskContext): Promise<SavedPdf> {
     const reference = task.id;
     context.step('checking disk');
     const onDisk = await this.#store.prove(reference);
@@ -31,21 +31,16 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
       this.#events.alreadyOnDisk(reference);
       return onDisk.saved;
     }
-    const bytes = await tab.downloadReport(reference, context.step);
+    const bytes = await tab.downloadReport(reference, context);
     context.step('proving PDF');
-    const proof = await provePdf(bytes, reference);
+    const proof = await provePdf(bytes, reference, this.#store.identity);
     if (!proof.ok) throw this.#proofFailure(reference, proof);
     context.signal.throwIfAborted(); // never write for a task the engine has given up on
     context.step('saving PDF');
     try {
       return await this.#store.save(reference, bytes);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (DISK_FATAL.has(code))
-        throw new TaskFailure('fatal', `cannot write PDFs to ${this.#store.folder} (${code}: ${diskProblem(code)})`, {
-          cause: error,
-        });
-      throw error;
+      throw diskFailure(error, this.#store.folder) ?? error;
     }
   }
 
@@ -53,6 +48,13 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
     if (proof.problem === 'other-vehicle') this.#events.wrongVehicle(reference, proof.reason);
     return new TaskFailure('transient', `PDF rejected: ${proof.reason}`);
   }
+}
+
+/** A fatal failure naming the folder and the cause, for disk errors no retry can fix; null for others. */
+export function diskFailure(error: unknown, folder: string): TaskFailure | null {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (!DISK_FATAL.has(code)) return null;
+  return new TaskFailure('fatal', `cannot write to ${folder} (${code}: ${diskProblem(code)})`, { cause: error });
 }
 
 function diskProblem(code: string): string {
