@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { build, type Plugin } from 'esbuild';
-import { bundleOptions, DIST, ROOT } from './bundle.ts';
+import type { Plugin } from 'esbuild';
+import { bundleOptions, DIST, loadEsbuild, ROOT } from './bundle.ts';
 
 const WORK = join(DIST, 'sea');
 const SCRIPT = join(WORK, 'bookout.cjs');
@@ -42,7 +42,7 @@ const playwrightOwnFiles: Plugin = {
 };
 
 async function bundle(): Promise<void> {
-  await build({
+  await (await loadEsbuild()).build({
     ...bundleOptions,
     format: 'cjs',
     outfile: SCRIPT,

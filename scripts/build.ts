@@ -4,10 +4,9 @@
 // sources. The npm packages stay external: npm installs them next to it.
 import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
-import { build } from 'esbuild';
-import { bundleOptions, NPM_BUNDLE, ROOT } from './bundle.ts';
+import { bundleOptions, loadEsbuild, NPM_BUNDLE, ROOT } from './bundle.ts';
 
 const started = performance.now();
 rmSync(NPM_BUNDLE, { force: true });
-await build({ ...bundleOptions, format: 'esm', packages: 'external', outfile: NPM_BUNDLE });
+await (await loadEsbuild()).build({ ...bundleOptions, format: 'esm', packages: 'external', outfile: NPM_BUNDLE });
 console.log(`build: ${relative(ROOT, NPM_BUNDLE)} in ${Math.round(performance.now() - started)} ms`);

@@ -2,6 +2,19 @@
 import { join, resolve } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
+/**
+ * esbuild, a devDependency. `npm install -g <folder>` links a folder without installing its packages, then runs
+ * `prepare`: say what to do instead of a stack trace.
+ */
+export async function loadEsbuild(): Promise<typeof import('esbuild')> {
+  try {
+    return await import('esbuild');
+  } catch {
+    console.error('build: esbuild is not installed here. Run "npm ci" in this folder first (it builds too).');
+    process.exit(1);
+  }
+}
+
 export const ROOT = resolve(import.meta.dirname, '..');
 export const DIST = join(ROOT, 'dist');
 /** The package's "bin": ESM, with the npm packages imported from node_modules. */
