@@ -39,10 +39,14 @@ interface Definition<K extends Key> {
   fallback?: Settings[K];
 }
 
+// Plain decimal digits only: Number() would also take "", "+4", "0x4" and "1e1".
+const WHOLE_NUMBER = /^\d+$/;
+const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
+
 function integer(min: number, max: number) {
   return (raw: string, name: string): number => {
-    const value = Number(raw.trim());
-    if (!Number.isInteger(value) || value < min || value > max)
+    const value = WHOLE_NUMBER.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!(value >= min && value <= max))
       throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return value;
   };
@@ -50,8 +54,8 @@ function integer(min: number, max: number) {
 
 function seconds(min: number, max: number) {
   return (raw: string, name: string): number => {
-    const value = Number(raw.trim());
-    if (!Number.isFinite(value) || value < min || value > max)
+    const value = DECIMAL_NUMBER.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!(value >= min && value <= max))
       throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got "${raw}")`);
     return Math.round(value * 1000);
   };

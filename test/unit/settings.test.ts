@@ -148,6 +148,31 @@ describe('settings', () => {
     });
   });
 
+  it('whole-number settings take decimal digits only', () => {
+    for (const raw of ['1e1', '0x4', '4.0', '+4', '-4', '', ' ', '0b1', '4 4', 'Infinity']) {
+      assert.equal(
+        settingsError({ env: { ...creds, WORKERS: raw }, envFile: false }),
+        `Settings are not valid:\n  - WORKERS must be a whole number from 1 to 32 (got "${raw}")`,
+      );
+    }
+    assert.match(settingsError({ env: creds, flags: { workers: '1e1' }, envFile: false }), /--workers must be a whole/);
+    assert.match(settingsError({ env: { ...creds, MAX_RETRIES: '' }, envFile: false }), /MAX_RETRIES must be a whole/);
+    assert.equal(loadSettings({ env: { ...creds, WORKERS: ' 07 ' }, envFile: false }).workers, 7);
+  });
+
+  it('seconds settings take decimals, but not hex, exponents or signs', () => {
+    for (const raw of ['1e2', '0x20', '+30', '', '30s', 'Infinity', '1_0']) {
+      assert.match(
+        settingsError({ env: { ...creds, TASK_TIMEOUT: raw }, envFile: false }),
+        /TASK_TIMEOUT must be a number of seconds from 10 to 3600/,
+        raw,
+      );
+    }
+    const settings = loadSettings({ env: { ...creds, TASK_TIMEOUT: '30.5', RETRY_DELAY: '.5' }, envFile: false });
+    assert.equal(settings.taskTimeoutMs, 30_500);
+    assert.equal(settings.retryDelayMs, 500);
+  });
+
   it('.env.example names every setting, and sets nothing but the two empty credentials', () => {
     const example = readFileSync(join(import.meta.dirname, '..', '..', '.env.example'), 'utf8');
     for (const definition of Object.values(SETTINGS))
