@@ -16,17 +16,19 @@ export function runProgram(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<ProgramResult> {
+  const shell = process.platform === 'win32';
+  // npm and an installed bin are .cmd files on Windows, which only a shell runs; it splits at spaces.
+  const quote = (text: string) => (shell && /\s/.test(text) ? `"${text}"` : text);
   return new Promise((resolve) => {
     execFile(
-      command,
-      args,
+      quote(command),
+      args.map(quote),
       {
         cwd: options.cwd,
         env: options.env ?? process.env,
         timeout: options.timeoutMs,
         maxBuffer: 64 * 1024 * 1024,
-        // npm and an installed bin are .cmd files on Windows, which only a shell runs.
-        shell: process.platform === 'win32',
+        shell,
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
@@ -36,14 +38,23 @@ export function runProgram(
   });
 }
 
-/** What a user's shell has: no npm_* variables, no development settings; the browser if the tests were given one. */
+// What a user's shell has (on Windows also where Edge and Chrome live), and the browser if the tests were given one.
+const USER_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'BROWSER_PATH'];
+const WINDOWS_VARIABLES = [
+  'SYSTEMROOT',
+  'TEMP',
+  'TMP',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMFILES',
+  'PROGRAMFILES(X86)',
+];
+
+/** The environment of a user's shell: no npm_* variables, no development settings. */
 export function userEnvironment(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    ...(process.env.SYSTEMROOT ? { SYSTEMROOT: process.env.SYSTEMROOT } : {}),
-    ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}),
-  };
+  const names = [...USER_VARIABLES, ...WINDOWS_VARIABLES].filter((name) => process.env[name] !== undefined);
+  return Object.fromEntries(names.map((name) => [name, process.env[name]]));
 }
 
 /** The demo ran the whole job: exit 0, the report, the portal's own counts, one PDF per vehicle on disk. */
