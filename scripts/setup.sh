@@ -1,20 +1,24 @@
 #!/bin/sh
-# Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22, the npm packages
+# Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22.18, the npm packages
 # (exact versions from package-lock.json) and a Chromium-based browser.
 # On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
 set -eu
 cd "$(dirname "$0")/.."
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# 22.18 is the first release that runs .ts files without a flag (type stripping).
+node_new_enough() {
+  node -e 'const [major, minor] = process.versions.node.split(".").map(Number);
+    process.exit(major > 22 || (major === 22 && minor >= 18) ? 0 : 1)' 2>/dev/null
+}
 
-if [ "$(node_major)" -lt 22 ]; then
+if ! node_new_enough; then
   if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
     echo "setup: installing Node.js 24 into /usr/local (found $(node --version 2>/dev/null || echo none))"
     npm install -g --prefix /usr/local --no-fund --no-audit node@24 >/dev/null
     hash -r 2>/dev/null || true
   fi
-  if [ "$(node_major)" -lt 22 ]; then
-    echo "setup: bookout needs Node.js 22 or newer (24 recommended). Install it from https://nodejs.org and run this again." >&2
+  if ! node_new_enough; then
+    echo "setup: bookout needs Node.js 22.18 or newer (24 recommended), found $(node --version 2>/dev/null || echo none). Install it from https://nodejs.org and run this again." >&2
     exit 1
   fi
 fi

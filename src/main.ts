@@ -2,7 +2,7 @@
 // bookout: downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in a dealer inventory.
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
-import { addSettingFlags, settingsFrom, settingsHelp } from './cli/program.ts';
+import { addSettingFlags, BOOKOUT_VERSION, settingsFrom, settingsHelp } from './cli/program.ts';
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
 import { validateCommand } from './cli/validate.ts';
@@ -30,6 +30,7 @@ function buildProgram(): Command {
     .description(
       'Downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in the dealer inventory, in parallel and resumably.',
     )
+    .version(BOOKOUT_VERSION, '-v, --version', 'print the version of bookout')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -122,4 +123,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not a top-level await: the single binary runs this bundled as CommonJS, which has none (main() catches everything).
+void main();

@@ -1,5 +1,9 @@
 import { type Command, Option } from 'commander';
 import { SETTINGS, kebab, loadSettings, type Settings } from '../config/settings.ts';
+import packageJson from '../../package.json' with { type: 'json' };
+
+/** The package version, built into the bundle and the single binary. */
+export const BOOKOUT_VERSION: string = packageJson.version;
 
 export const EXIT_CODES_HELP = `
 Exit codes: 0 all vehicles done, 1 some vehicles failed (see failures.csv), 2 bad settings or input,

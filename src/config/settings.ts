@@ -45,10 +45,14 @@ interface Definition<K extends Key> {
   fallback?: Settings[K];
 }
 
+// Plain decimal digits only: Number() would also take "", "+4", "0x4" and "1e1".
+const WHOLE_NUMBER = /^\d+$/;
+const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
+
 function integer(min: number, max: number) {
   return (raw: string, name: string): number => {
-    const value = Number(raw.trim());
-    if (!Number.isInteger(value) || value < min || value > max)
+    const value = WHOLE_NUMBER.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!(value >= min && value <= max))
       throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return value;
   };
@@ -56,8 +60,8 @@ function integer(min: number, max: number) {
 
 function seconds(min: number, max: number) {
   return (raw: string, name: string): number => {
-    const value = Number(raw.trim());
-    if (!Number.isFinite(value) || value < min || value > max)
+    const value = DECIMAL_NUMBER.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!(value >= min && value <= max))
       throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got "${raw}")`);
     return Math.round(value * 1000);
   };
@@ -264,15 +268,19 @@ export interface SettingsSources {
 
 /** Reads `.env`, the environment and flags (flags win, then the environment, then .env). */
 export function loadSettings(sources: SettingsSources = {}): Settings {
-  const env = { ...readEnvFile(sources.envFile), ...stripUndefined(sources.env ?? process.env) };
+  const envFile = readEnvFile(sources.envFile);
+  const env = { ...envFile.values, ...stripUndefined(sources.env ?? process.env) };
   const flags = sources.flags ?? {};
   const problems: string[] = [];
+  let missing = false;
   const settings: Partial<Record<Key, unknown>> = {};
   for (const definition of Object.values(SETTINGS) as Array<Definition<Key>>) {
     const { raw, name } = rawValue(definition, flags, env);
     if (raw === undefined) {
-      if (sources.require?.includes(definition.key))
+      if (sources.require?.includes(definition.key)) {
         problems.push(`${definition.env} is not set (${definition.description.toLowerCase()})`);
+        missing = true;
+      }
       settings[definition.key] = definition.fallback;
       continue;
     }
@@ -282,7 +290,10 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       problems.push((error as Error).message);
     }
   }
-  if (problems.length > 0) throw new UserError(`Settings are not valid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) {
+    const where = missing ? `\n${envFile.description}` : '';
+    throw new UserError(`Settings are not valid:\n  - ${problems.join('\n  - ')}${where}`);
+  }
   return settings as Settings;
 }
 
@@ -299,18 +310,47 @@ function rawValue(
   return { name: definition.env };
 }
 
-function readEnvFile(path: string | false | undefined): Record<string, string> {
-  if (path === false) return {};
+interface EnvFile {
+  values: Record<string, string>;
+  /** Which file was read (or where none was found), for the message about a missing setting. */
+  description: string;
+}
+
+function readEnvFile(path: string | false | undefined): EnvFile {
+  if (path === false) return { values: {}, description: 'No .env file is read for this command.' };
   const file = resolve(path ?? '.env');
   if (!existsSync(file)) {
     if (path) throw new UserError(`The settings file ${path} does not exist.`);
-    return {};
+    return { values: {}, description: `No .env file was found (looked for ${file}); the environment was read.` };
   }
   try {
-    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+    const values = parseEnv(decodeText(readFileSync(file))) as Record<string, string>;
+    return { values, description: `Settings were read from ${file} and the environment.` };
   } catch (error) {
     throw new UserError(`The settings file ${file} cannot be read: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The text of a settings file saved as UTF-8 (with or without the BOM Notepad writes) or as UTF-16 with a BOM
+ * (what PowerShell 5.1's `>` and Out-File write). node's parseEnv would keep a BOM as part of the first name.
+ */
+function decodeText(bytes: Uint8Array): string {
+  const encoding = utf16ByteOrderMark(bytes) ?? 'utf-8';
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`it is not valid ${encoding.toUpperCase()} text; save it as UTF-8 (Notepad does)`);
+  }
+  if (text.includes('\0')) throw new Error('it is not a text file in UTF-8, or in UTF-16 with a BOM; save it as UTF-8');
+  return text;
+}
+
+function utf16ByteOrderMark(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
 }
 
 function stripUndefined(env: NodeJS.ProcessEnv): Record<string, string> {
