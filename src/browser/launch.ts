@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { findBrowser } from './find-browser.ts';
 
@@ -5,6 +6,11 @@ export interface LaunchOptions {
   headless: boolean;
   /** Explicit browser executable; found automatically when absent. */
   executablePath?: string;
+  /**
+   * Where the browser's profile, downloads and own temp files go instead of the system temp folder
+   * itself (a folder of this run, removed at its end or by the next start: see claimScratchFolder).
+   */
+  scratchFolder?: string;
 }
 
 /**
@@ -38,17 +44,41 @@ export function browserEnvironment(env: NodeJS.ProcessEnv = process.env): Record
 
 export async function launchChromium(options: LaunchOptions): Promise<Browser> {
   const found = findBrowser(options.executablePath);
-  return chromium.launch({
-    executablePath: found.executablePath,
-    env: browserEnvironment(),
-    headless: options.headless,
-    args: chromiumArgs(),
-    // bookout handles Ctrl-C itself: it must log out before the browser closes.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    // Playwright turns the back/forward cache off; bookout wants it: going back from a vehicle to
-    // the inventory then costs the portal no request (see BookoutTab).
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  });
+  const env = browserEnvironment();
+  if (options.scratchFolder) for (const name of ['TMPDIR', 'TEMP', 'TMP']) env[name] = options.scratchFolder;
+  const launch = () =>
+    chromium.launch({
+      executablePath: found.executablePath,
+      env,
+      headless: options.headless,
+      args: chromiumArgs(),
+      downloadsPath: options.scratchFolder,
+      // bookout handles Ctrl-C itself: it must log out before the browser closes.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      // Playwright turns the back/forward cache off; bookout wants it: going back from a vehicle to
+      // the inventory then costs the portal no request (see VehicleReportTab).
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    });
+  return options.scratchFolder ? withTempFolder(options.scratchFolder, launch) : launch();
+}
+
+/**
+ * Playwright makes the browser's profile folder in the system temp folder, which it finds through
+ * these variables when it launches: point them at `folder` meanwhile.
+ */
+async function withTempFolder<V>(folder: string, work: () => Promise<V>): Promise<V> {
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const names = ['TMPDIR', 'TEMP', 'TMP'];
+  const saved = names.map((name) => process.env[name]);
+  for (const name of names) process.env[name] = folder;
+  try {
+    return await work();
+  } finally {
+    names.forEach((name, index) => {
+      if (saved[index] === undefined) delete process.env[name];
+      else process.env[name] = saved[index];
+    });
+  }
 }

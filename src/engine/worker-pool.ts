@@ -29,7 +29,7 @@ export interface PoolOptions {
   replaceSlotAfterFailures: number;
   /** How long creating a slot may take. Default 60000 ms. */
   slotCreateTimeoutMs: number;
-  /** How long resetting or disposing a slot may take before the worker drops it and goes on. Default 5000 ms. */
+  /** How long resetting or disposing a slot may take before the worker drops it and goes on. Default 2000 ms. */
   slotCloseTimeoutMs: number;
   /** Slot creations that may fail in a row on one worker before the run stops. Default 5. */
   maxSlotFailures: number;
@@ -52,7 +52,7 @@ export const poolDefaults: Omit<PoolOptions, 'stepTimings'> = {
   recycleSlotEvery: 50,
   replaceSlotAfterFailures: 2,
   slotCreateTimeoutMs: 60_000,
-  slotCloseTimeoutMs: 5000,
+  slotCloseTimeoutMs: 2000,
   maxSlotFailures: 5,
   abandonGraceMs: 10_000,
   stopGraceMs: 2000,
@@ -454,7 +454,9 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       await update();
       return true;
     } catch (error) {
-      this.#failRun(new TaskFailure('fatal', `could not record progress: ${messageOf(error)}`, { cause: error }));
+      const failure = this.#classify(error);
+      const message = `could not record progress: ${failure.message}`;
+      this.#failRun(failure.kind === 'fatal' ? failure : new TaskFailure('fatal', message, { cause: error }));
       return false;
     }
   }

@@ -50,15 +50,21 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
   }
 }
 
+/** SQLite's result codes for the same problems (the state database on a full or read-only disk). */
+const SQLITE_DISK_CODES: Record<number, string> = { 13: 'ENOSPC', 8: 'EROFS', 14: 'EACCES', 10: 'EIO' };
+
 /** A fatal failure naming the folder and the cause, for disk errors no retry can fix; null for others. */
 export function diskFailure(error: unknown, folder: string): TaskFailure | null {
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  if (!DISK_FATAL.has(code)) return null;
+  const errcode = (error as { errcode?: number }).errcode;
+  const code =
+    (errcode !== undefined && SQLITE_DISK_CODES[errcode & 0xff]) || (error as NodeJS.ErrnoException).code || '';
+  if (!DISK_FATAL.has(code) && code !== 'EIO') return null;
   return new TaskFailure('fatal', `cannot write to ${folder} (${code}: ${diskProblem(code)})`, { cause: error });
 }
 
 function diskProblem(code: string): string {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
   if (code === 'EROFS') return 'the disk is read-only';
+  if (code === 'EIO') return 'the disk cannot be read or written';
   return 'permission denied';
 }

@@ -1,6 +1,6 @@
 import type { BrowserHost } from '../browser/browser-host.ts';
 import { TaskFailure, type FailureKind } from '../engine/failure.ts';
-import { pause } from '../engine/time-limits.ts';
+import { pause, raceAbort } from '../engine/time-limits.ts';
 import type { RecoveryHooks } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import type { Portal } from '../portal/portal.ts';
@@ -56,7 +56,7 @@ export class RecoveryPolicy {
     const seen = new Map<FailureKind, number>();
     for (;;) {
       try {
-        return await step();
+        return await raceAbort(step(), this.#deps.stopSignal); // Ctrl-C ends a hung step at once
       } catch (error) {
         const failure = this.#final(error, seen);
         this.#deps.log.warn(`${what} failed (${failure.message}); trying again`, { cause: failure.kind });

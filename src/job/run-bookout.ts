@@ -1,4 +1,6 @@
+import { chmodSync, rmSync } from 'node:fs';
 import { BrowserHost } from '../browser/browser-host.ts';
+import { claimScratchFolder, releaseScratchFolder } from '../browser/scratch-folder.ts';
 import { classifyBrowserError } from '../browser/web-failures.ts';
 import type { Settings } from '../config/settings.ts';
 import { exponentialBackoff } from '../engine/backoff.ts';
@@ -10,12 +12,13 @@ import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
-import { finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
+import { computeMetrics, finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
 import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
 import type { Portal, PortalKind } from '../portal/portal.ts';
 import { SessionStore } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
 import { ConsoleLogSink, FileLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
+import { diskFailure } from './download-job.ts';
 import { downloadAll } from './download-phase.ts';
 import { vehiclesFrom } from './inventory.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
@@ -42,7 +45,8 @@ export interface RunRequest {
 
 export interface RunOutcome extends Verdict {
   paths: RunPaths;
-  metrics: Metrics;
+  /** Null when the run ended before it had an inventory (then its new folder is removed again). */
+  metrics: Metrics | null;
 }
 
 /** `bookout run`: the whole job, blocking until done, stopped or failed. */
@@ -56,11 +60,15 @@ export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   const paths = createRunFolder(chosen.paths.root);
   const lock = RunLock.acquire(paths.lock);
   if (!lock) throw new UserError(`Another bookout is already working on ${paths.root}. Wait for it, or stop it first.`);
+  let outcome: RunOutcome;
   try {
-    return await new BookoutRun(request, paths).execute(chosen.resumed);
+    outcome = await new BookoutRun(request, paths).execute(chosen.resumed);
   } finally {
     lock.release();
   }
+  // A new run that never got its inventory (a refused login, say) leaves no empty folder behind.
+  if (!outcome.metrics && !chosen.resumed) rmSync(paths.root, { recursive: true, force: true });
+  return outcome;
 }
 
 /** One invocation on one run folder: start the browser, sign in, load the inventory, download, shut down. */
@@ -87,7 +95,8 @@ class BookoutRun {
     this.writer = new DurableWriter(paths.temp);
     this.log = new Log(request.output.redactor);
     this.log.add(new FileLogSink(paths.log));
-    this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath });
+    const { headless, browserPath } = this.settings;
+    this.host = new BrowserHost({ headless, executablePath: browserPath, scratchFolder: claimScratchFolder() });
     const store = new SessionStore(userStateFolder(), this.settings.portalUrl, this.settings.username);
     this.keeper = new SessionKeeper(store, this.host, this.log);
     this.events = new RunEvents(this.log, this.settings.maxRetries);
@@ -95,7 +104,8 @@ class BookoutRun {
 
   async execute(resumed: boolean): Promise<RunOutcome> {
     this.request.onQuit?.(() => this.#quit());
-    const removeConsole = this.log.add(new ConsoleLogSink(this.request.output));
+    const console = new ConsoleLogSink(this.request.output);
+    const removeConsole = this.log.add(console);
     const invocation = this.#startInvocation(resumed);
     let verdict: Verdict;
     try {
@@ -108,7 +118,7 @@ class BookoutRun {
     } catch (error) {
       verdict = judgeError(error, this.stopSignal.aborted, (e) => this.#classify(e));
     } finally {
-      this.log.add(new ConsoleLogSink(this.request.output));
+      this.log.add(console);
       await this.#shutDown();
     }
     return this.#finish(invocation, verdict);
@@ -135,7 +145,11 @@ class BookoutRun {
       context: () => host.context,
       interceptor: host.interceptor,
       isBrowserAlive: () => host.isAlive(),
-      events: { info: (text) => this.log.info(text), sessionOpened: () => this.keeper.save() },
+      events: {
+        info: (text) => this.log.info(text),
+        loginSent: () => this.keeper.loginTried(),
+        sessionOpened: () => this.keeper.save(),
+      },
       stepTimeoutMs: this.settings.taskTimeoutMs,
     });
     this.recovery = new RecoveryPolicy({
@@ -165,6 +179,7 @@ class BookoutRun {
       const exported = await this.recovery.persist('exporting the inventory', () =>
         this.portal.exportInventory(this.paths.inventoryCsv),
       );
+      if (process.platform !== 'win32') chmodSync(this.paths.inventoryCsv, 0o600);
       if (exported.clearedFilter) this.log.info('cleared a grid filter left from an earlier session');
       const inventory = vehiclesFrom(exported.rows, 'The exported inventory');
       this.ledger.importInventory(inventory.references, inventory.rejected);
@@ -204,14 +219,14 @@ class BookoutRun {
 
   #classify(error: unknown): TaskFailure {
     if (error instanceof UserError) return new TaskFailure('fatal', error.message, { cause: error });
-    return classifyBrowserError(error, this.host.isAlive());
+    return diskFailure(error, this.paths.root) ?? classifyBrowserError(error, this.host.isAlive());
   }
 
   /** Logout always (also after errors and Ctrl-C), then close the browser. */
   async #shutDown(): Promise<void> {
     this.keeper.stop();
     try {
-      if (this.host.isAlive()) {
+      if (this.host.isAlive() && this.keeper.mayHaveSession) {
         await this.portal?.logout(this.stopSignal.aborted ? STOP_LOGOUT_WITHIN_MS : LOGOUT_WITHIN_MS);
         this.keeper.forget();
       }
@@ -219,13 +234,14 @@ class BookoutRun {
       this.log.warn(`could not log out (${messageOf(error)}); the next run takes the session back`);
     } finally {
       await this.host.close();
+      if (this.host.options.scratchFolder) releaseScratchFolder(this.host.options.scratchFolder);
     }
   }
 
   /** The user quits at once: one quick logout attempt, and the state files as they are. */
   async #quit(): Promise<void> {
     try {
-      if (this.host.isAlive() && this.portal) {
+      if (this.host.isAlive() && this.portal && this.keeper.mayHaveSession) {
         await this.portal.logout(QUICK_LOGOUT_WITHIN_MS);
         this.keeper.forget();
       }
@@ -239,14 +255,37 @@ class BookoutRun {
     await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status).catch(() => undefined);
   }
 
+  /**
+   * Records the end, writes the reports and prints the summary. On a full or read-only disk each
+   * file that cannot be written is named with its cause, and the summary is still printed.
+   */
   async #finish(invocation: number, verdict: Verdict): Promise<RunOutcome> {
-    this.ledger.endInvocation(invocation, verdict.status);
-    const metrics = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, verdict.status);
+    const output = this.request.output;
+    const problems: string[] = [];
+    const attempt = async (what: string, work: () => unknown) => {
+      try {
+        await work();
+      } catch (error) {
+        problems.push(`could not ${what} (${messageOf(error)})`);
+      }
+    };
+    await attempt('record the end of the run', () => this.ledger.endInvocation(invocation, verdict.status));
+    if (!this.ledger.hasInventory()) {
+      this.ledger.close();
+      if (verdict.message) output.line(`bookout: ${verdict.message}`);
+      return { ...verdict, paths: this.paths, metrics: null };
+    }
+    const metrics = computeMetrics(this.ledger, this.settings.workers);
     const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
-    await this.writer.write(this.paths.report, report);
-    this.request.output.line();
-    for (const line of report.trimEnd().split('\n')) this.request.output.line(line);
+    const { workers } = this.settings;
+    await attempt(`write the state files in ${this.paths.data}`, () =>
+      writeReports(this.ledger, this.paths, this.writer, workers, verdict.status),
+    );
+    await attempt(`write ${this.paths.report}`, () => this.writer.write(this.paths.report, report));
     this.ledger.close();
+    output.line();
+    for (const line of report.trimEnd().split('\n')) output.line(line);
+    for (const problem of problems) this.log.warn(problem);
     return { ...verdict, paths: this.paths, metrics };
   }
 }

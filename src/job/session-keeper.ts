@@ -15,6 +15,8 @@ export class SessionKeeper {
   #log: Log;
   #timer: NodeJS.Timeout | undefined;
   #warned = false;
+  #restored = false;
+  #opened = false;
 
   constructor(store: SessionStore, host: BrowserHost, log: Log) {
     this.#store = store;
@@ -26,9 +28,23 @@ export class SessionKeeper {
   async restore(): Promise<boolean> {
     const cookies = this.#store.load();
     if (!cookies) return false;
+    this.#restored = true;
     await this.#host.restoreCookies(cookies);
     this.#log.detail('put back the portal session of an earlier run');
     return true;
+  }
+
+  /**
+   * False while no session can be open: none was put back and no login was even tried (the portal
+   * was never reached, say). Then there is nothing to log out of.
+   */
+  get mayHaveSession(): boolean {
+    return this.#restored || this.#opened;
+  }
+
+  /** A login is about to be sent: from now on a session may be open, whatever the answer. */
+  loginTried(): void {
+    this.#opened = true;
   }
 
   async save(): Promise<void> {

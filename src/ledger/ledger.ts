@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { RejectedRow, SavedPdf, VehicleTask } from '../records.ts';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
@@ -57,6 +58,7 @@ export class Ledger {
     const db = new DatabaseSync(path, { timeout: 5000 });
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
     db.exec(SCHEMA);
+    if (process.platform !== 'win32') chmodSync(path, 0o600); // its WAL files take the same mode
     const ledger = new Ledger(path, db);
     ledger.#migrate(Number(ledger.getMeta('schema_version') ?? SCHEMA_VERSION));
     return ledger;

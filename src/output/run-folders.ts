@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -105,9 +105,15 @@ export function chooseRunFolder(
   return { paths: createRunFolder(join(base, name)), resumed: false };
 }
 
+/**
+ * Creates the run's folders. `run_data` (the state, the log, the inventory, the session's browser
+ * profile) is readable by the user only; `pdfs` follows the download folder's own permissions.
+ */
 export function createRunFolder(root: string): RunPaths {
   const paths = runPaths(root);
-  for (const folder of [paths.root, paths.pdfs, paths.data, paths.temp]) mkdirSync(folder, { recursive: true });
+  for (const folder of [paths.root, paths.pdfs]) mkdirSync(folder, { recursive: true });
+  for (const folder of [paths.data, paths.temp]) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') chmodSync(paths.data, 0o700);
   return paths;
 }
 

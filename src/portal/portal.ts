@@ -29,6 +29,8 @@ export interface ReportTab extends Slot {
 
 export interface PortalEvents {
   info(text: string): void;
+  /** A login is about to be sent: from now on a session may be open, whatever its answer. */
+  loginSent(): void;
   /** The portal has just accepted a login: from now on a session is open and must be kept or closed. */
   sessionOpened(): Promise<void>;
 }

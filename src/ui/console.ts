@@ -126,10 +126,8 @@ export class FileLogSink implements LogSink {
     const where = [entry.tab ? `tab ${entry.tab}` : '', entry.cause ? `cause ${entry.cause}` : ''].filter(Boolean);
     const suffix = where.length ? ` [${where.join(', ')}]` : '';
     try {
-      appendFileSync(
-        this.path,
-        `${new Date(entry.at).toISOString()} ${entry.level.padEnd(6)} ${toAscii(entry.text)}${suffix}\n`,
-      );
+      const line = `${new Date(entry.at).toISOString()} ${entry.level.padEnd(6)} ${toAscii(entry.text)}${suffix}\n`;
+      appendFileSync(this.path, line, { mode: 0o600 });
     } catch {
       // the log is a convenience; the ledger is what must not fail
     }

@@ -2,7 +2,7 @@
 // judged from outside: the files on disk and the portal's own stats.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import {
   runCli,
   runFolderOf,
   startCli,
+  waitFor,
   type Workspace,
 } from '../support/harness.ts';
 import { assertOutcome, injected, type Expectations } from '../support/outcome.ts';
@@ -115,6 +116,26 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
         assert.equal(stats.logins.accepted, 2, 'exactly one login after the expiry');
       },
     ));
+
+  it('a 429 while signing in again after an expiry: waited out as asked, the run goes on', async () => {
+    const ws = await openWorkspace({ vehicles: VEHICLES, profile: 'fast', faults: { expireAfterPdfs: 5 } });
+    try {
+      const run = startCli(['run', '--progress', 'plain'], ws.env(FAST_TIMEOUTS), ws.dir);
+      const injected = (name: string) => ws.portal.stats().faultsInjected[name] ?? 0;
+      await waitFor(() => injected('expireAfterPdfs') >= 1);
+      ws.portal.setFaults({ rateLimit: { rate: 1, steps: ['login'], retryAfterSeconds: 2 } });
+      await waitFor(() => injected('rateLimit') >= 1);
+      ws.portal.setFaults({ rateLimit: { rate: 0 } });
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stdout);
+      const log = readFileSync(join(runFolderOf(ws.downloads), 'run_data', 'bookout.log'), 'utf8');
+      assert.match(log, /HTTP 429, asked to wait 2 s/);
+      await assertOutcome(ws);
+      assert.equal(ws.portal.stats().logins.accepted, 2, 'one login, one after the expiry');
+    } finally {
+      await ws.close();
+    }
+  });
 
   it('session kicked (as by a login elsewhere): one new login, the run goes on', () =>
     scenario(
@@ -255,11 +276,3 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}

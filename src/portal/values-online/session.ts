@@ -86,6 +86,7 @@ export class ValuesOnlineSession {
     }
     await page.locator(SELECTORS.username).fill(this.#deps.credentials.username);
     await page.locator(SELECTORS.password).fill(this.#deps.credentials.password);
+    this.#deps.events.loginSent();
     await failFastOnErrors(page, 'logging in', async () => {
       const navigated = armed(this.#mainFrameNavigation(page));
       await page.locator(SELECTORS.loginButton).click();
