@@ -29,7 +29,7 @@ export function statusCommand(output: ConsoleOutput, settings: Settings, runFold
   const ledger = Ledger.openReadOnly(paths.ledger);
   try {
     const counts = ledger.counts();
-    const metrics = computeMetrics(ledger, 0);
+    const metrics = computeMetrics(ledger, 0, running ? 'running' : 'stopped');
     const inProgress = ledger.vehicles('leased').map((vehicle) => vehicle.ref);
     const state = running
       ? 'running now'

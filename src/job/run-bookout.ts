@@ -241,7 +241,7 @@ class BookoutRun {
 
   async #finish(invocation: number, verdict: Verdict): Promise<RunOutcome> {
     this.ledger.endInvocation(invocation, verdict.status);
-    const metrics = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, verdict.status);
+    const { metrics } = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, verdict.status);
     const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
     await this.writer.write(this.paths.report, report);
     this.request.output.line();
