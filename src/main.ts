@@ -40,8 +40,9 @@ function buildProgram(): Command {
       .description(
         "Export the inventory and download every vehicle's PDF (blocks until done; run again to continue an unfinished run)",
       )
-      .option('--new', 'start a new run folder even if the latest run is unfinished')
-      .option('--retry-failed', 'continue the latest run and try its failed vehicles again')
+      .addOption(new Option('--new', 'start a new run folder even if the latest run is unfinished').conflicts('run'))
+      .option('--run <folder>', 'continue this run folder instead of the latest one')
+      .option('--retry-failed', 'continue the latest run (or --run) and try its failed vehicles again')
       .addOption(
         new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto'),
       ),
@@ -49,7 +50,7 @@ function buildProgram(): Command {
     .addHelpText('after', settingsHelp())
     .action(
       async (
-        options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
+        options: { new?: boolean; run?: string; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
         command: Command,
       ) => {
         const settings = settingsFrom(command, ['username', 'password']);
@@ -60,6 +61,7 @@ function buildProgram(): Command {
             output,
             forceNew: options.new,
             retryFailed: options.retryFailed,
+            runFolder: options.run,
             progress: options.progress,
             stopSignal: stop,
             onQuit,
@@ -74,9 +76,10 @@ function buildProgram(): Command {
     .description('Show the progress of a run (also while it runs, from another terminal)')
     .option('--out <folder>', 'download folder (DOWNLOAD_FOLDER)')
     .option('--run <folder>', 'a run folder; default: the latest one')
+    .option('--json', 'print one JSON object (for scripts and monitoring)')
     .option('--env-file <path>', 'settings file to read instead of ./.env')
-    .action((options: { run?: string }, command: Command) => {
-      process.exitCode = statusCommand(output, settingsFrom(command), options.run);
+    .action((options: { run?: string; json?: boolean }, command: Command) => {
+      process.exitCode = statusCommand(output, settingsFrom(command), options.run, { json: options.json });
     });
 
   program

@@ -22,6 +22,7 @@ export function settingsHelp(): string {
 function flagFor(attribute: string): string {
   if (attribute === 'headless') return '--headed';
   if (attribute === 'blockResources') return '--no-block-resources';
+  if (attribute === 'logJson') return '--log-json';
   return `--${kebab(attribute)}`;
 }
 
@@ -33,6 +34,8 @@ export function addSettingFlags(command: Command): Command {
       command.addOption(new Option('--headed', 'show the browser window (HEADLESS=false)'));
     else if (definition.flag === 'blockResources')
       command.addOption(new Option('--no-block-resources', 'load images and styles too (BLOCK_RESOURCES=false)'));
+    else if (definition.flag === 'logJson')
+      command.addOption(new Option('--log-json', 'also write the log as JSON lines (LOG_JSON=true)'));
     else
       command.addOption(
         new Option(`--${kebab(definition.flag)} <value>`, `${definition.description} (${definition.env})`),
@@ -51,6 +54,7 @@ export function settingsFrom(command: Command, require: Array<keyof Settings> = 
     if (definition.flag === 'headless') flags.headless = given('headed') ? 'false' : undefined;
     else if (definition.flag === 'blockResources')
       flags.blockResources = given('blockResources') ? String(options.blockResources) : undefined;
+    else if (definition.flag === 'logJson') flags.logJson = given('logJson') ? 'true' : undefined;
     else flags[definition.flag] = given(definition.flag) ? String(options[definition.flag]) : undefined;
   }
   return loadSettings({ flags, envFile: options.envFile as string | undefined, require });

@@ -29,6 +29,10 @@ export interface Settings {
   finalSweep: boolean;
   /** How long the final sweep waits before it starts (the portal gets a rest). */
   sweepCooldownMs: number;
+  /** Also write the log as JSON lines (run_data/bookout.jsonl). */
+  logJson: boolean;
+  /** Keep the computer from going to sleep while a run works. */
+  keepAwake: boolean;
 }
 
 type Key = keyof Settings;
@@ -253,6 +257,23 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     defaultText: '30',
     parse: seconds(0, 3600),
     fallback: 30_000,
+  },
+  logJson: {
+    key: 'logJson',
+    env: 'LOG_JSON',
+    flag: 'logJson',
+    description: 'Also write the log as JSON lines to run_data/bookout.jsonl',
+    defaultText: 'false',
+    parse: boolean,
+    fallback: false,
+  },
+  keepAwake: {
+    key: 'keepAwake',
+    env: 'KEEP_AWAKE',
+    description: 'Keep the computer from going to sleep while a run works',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
   },
 };
 

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { BrowserHost } from '../browser/browser-host.ts';
 import { classifyBrowserError } from '../browser/web-failures.ts';
 import type { Settings } from '../config/settings.ts';
@@ -10,12 +11,19 @@ import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
-import { finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
+import {
+  finalReport,
+  writeOnItsOwn,
+  writeReports,
+  type Metrics,
+  type RunStatus,
+  type Unwritten,
+} from '../output/reports.ts';
 import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
 import type { Portal, PortalKind } from '../portal/portal.ts';
 import { SessionStore } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
-import { ConsoleLogSink, FileLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
+import { ConsoleLogSink, FileLogSink, JsonLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
 import { downloadAll } from './download-phase.ts';
 import { vehiclesFrom } from './inventory.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
@@ -30,8 +38,10 @@ export interface RunRequest {
   output: ConsoleOutput;
   /** Start a new run folder even when the latest run is unfinished. */
   forceNew?: boolean;
-  /** Continue the latest run even if finished, and try its failed vehicles again. */
+  /** Continue the latest run (or `runFolder`) even if finished, and try its failed vehicles again. */
   retryFailed?: boolean;
+  /** Continue this run folder instead of the latest one. */
+  runFolder?: string;
   /** `auto`: live on a terminal, plain lines otherwise. */
   progress?: 'auto' | 'live' | 'plain';
   /** Aborting it stops the run cleanly (Ctrl-C). */
@@ -52,6 +62,7 @@ export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   const chosen = chooseRunFolder(settings.downloadFolder, {
     forceNew: request.forceNew,
     continueFinished: request.retryFailed,
+    runFolder: request.runFolder,
   });
   const paths = createRunFolder(chosen.paths.root);
   const lock = RunLock.acquire(paths.lock);
@@ -77,6 +88,8 @@ class BookoutRun {
   readonly stopSignal: AbortSignal;
   portal!: Portal;
   recovery!: RecoveryPolicy;
+  #warnedUnwritten = new Set<string>();
+  #stateWrites = Promise.resolve();
 
   constructor(request: RunRequest, paths: RunPaths) {
     this.request = request;
@@ -87,6 +100,7 @@ class BookoutRun {
     this.writer = new DurableWriter(paths.temp);
     this.log = new Log(request.output.redactor);
     this.log.add(new FileLogSink(paths.log));
+    if (this.settings.logJson) this.log.add(new JsonLogSink(paths.jsonLog));
     this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath });
     const store = new SessionStore(userStateFolder(), this.settings.portalUrl, this.settings.username);
     this.keeper = new SessionKeeper(store, this.host, this.log);
@@ -235,18 +249,55 @@ class BookoutRun {
     await this.#saveState('stopped');
   }
 
-  async #saveState(status: RunStatus): Promise<void> {
-    await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status).catch(() => undefined);
+  /** One write of the state files at a time, so a late periodic write never replaces the final one. */
+  #saveState(status: RunStatus): Promise<void> {
+    this.#stateWrites = this.#stateWrites.then(async () => {
+      try {
+        const written = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status);
+        this.#reportUnwritten(written.unwritten);
+      } catch {
+        // the ledger has it all; the state files catch up at the next write
+      }
+    });
+    return this.#stateWrites;
+  }
+
+  /** Says once per file that it could not be written (the state files are written every 30 s). */
+  #reportUnwritten(unwritten: readonly Unwritten[]): void {
+    for (const problem of unwritten) {
+      const text = `could not write ${basename(problem.file)} (${problem.reason})${heldHint(problem.code)}; the other files are written`;
+      if (this.#warnedUnwritten.has(problem.file)) this.log.detail(text);
+      else this.log.warn(text);
+      this.#warnedUnwritten.add(problem.file);
+    }
   }
 
   async #finish(invocation: number, verdict: Verdict): Promise<RunOutcome> {
+    await this.#stateWrites;
     this.ledger.endInvocation(invocation, verdict.status);
-    const { metrics } = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, verdict.status);
+    const { metrics, unwritten } = await writeReports(
+      this.ledger,
+      this.paths,
+      this.writer,
+      this.settings.workers,
+      verdict.status,
+    );
     const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
-    await this.writer.write(this.paths.report, report);
+    const reportProblem = await writeOnItsOwn(this.writer, this.paths.report, () => report);
+    this.#warnedUnwritten.clear();
+    this.#reportUnwritten(reportProblem ? [...unwritten, reportProblem] : unwritten);
+    const ended = `run ended: ${verdict.status}${verdict.message ? `, ${verdict.message}` : ''} (exit code ${verdict.exitCode})`;
+    this.log.detail(ended, {
+      verdict: { status: verdict.status, exitCode: verdict.exitCode, message: verdict.message },
+    });
     this.request.output.line();
     for (const line of report.trimEnd().split('\n')) this.request.output.line(line);
     this.ledger.close();
     return { ...verdict, paths: this.paths, metrics };
   }
+}
+
+/** A rename refused on Windows usually means another program holds the file open. */
+function heldHint(code: string | undefined): string {
+  return code === 'EPERM' || code === 'EACCES' || code === 'EBUSY' ? ', is it open in another program?' : '';
 }
