@@ -23,6 +23,8 @@ import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-f
 import type { Portal, PortalKind } from '../portal/portal.ts';
 import { SessionStore } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
+import { KeepAwake, keepAwakePlan } from '../system/keep-awake.ts';
+import { detectNetworkDrive } from '../system/network-drive.ts';
 import { ConsoleLogSink, FileLogSink, JsonLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
 import { downloadAll } from './download-phase.ts';
 import { vehiclesFrom } from './inventory.ts';
@@ -111,6 +113,8 @@ class BookoutRun {
     this.request.onQuit?.(() => this.#quit());
     const removeConsole = this.log.add(new ConsoleLogSink(this.request.output));
     const invocation = this.#startInvocation(resumed);
+    this.#warnOnNetworkDrive();
+    const awake = this.#keepAwake();
     let verdict: Verdict;
     try {
       await this.writer.clearTemp();
@@ -124,6 +128,7 @@ class BookoutRun {
     } finally {
       this.log.add(new ConsoleLogSink(this.request.output));
       await this.#shutDown();
+      await awake?.stop();
     }
     return this.#finish(invocation, verdict);
   }
@@ -139,6 +144,28 @@ class BookoutRun {
       );
     else this.log.info(`new run in ${this.paths.root}`);
     return this.ledger.startInvocation(this.settings.workers);
+  }
+
+  #warnOnNetworkDrive(): void {
+    const network = detectNetworkDrive(this.paths.root);
+    if (network)
+      this.log.warn(
+        `the download folder is on a network drive (${network}): the run's state database (SQLite) is not reliable there; choose a folder on this computer with DOWNLOAD_FOLDER or --out`,
+      );
+  }
+
+  /** A helper process that keeps the computer from sleeping until the run ends (KEEP_AWAKE). */
+  #keepAwake(): KeepAwake | undefined {
+    if (!this.settings.keepAwake) return undefined;
+    const plan = keepAwakePlan(process.platform, process.pid);
+    if (!plan) {
+      this.log.detail(`could not keep the computer awake: no way is known on ${process.platform}`);
+      return undefined;
+    }
+    const awake = new KeepAwake(plan, (text) => this.log.detail(text));
+    if (awake.pid !== undefined)
+      this.log.detail(`keeping the computer awake while the run works (${plan.command}, pid ${awake.pid})`);
+    return awake;
   }
 
   async #openPortal(): Promise<void> {
