@@ -1,7 +1,7 @@
 // State for machines, live: the state files while a run works, status --json from another
 // process, the JSON-lines log, and continuing a named run folder.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -181,5 +181,49 @@ describe('bookout run --run <folder>', { timeout: 240_000 }, () => {
     assert.equal(both.code, 2);
     assert.match(both.stderr + both.stdout, /cannot be used with/);
     assert.equal(existsSync(join(nothing, 'run_data')), false, 'nothing was made in it');
+  });
+});
+
+/** False for a process that ended, also one left unreaped (a zombie) when its parent ended first. */
+function isRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('keeping the computer awake while a run works', { timeout: 120_000 }, () => {
+  const linuxOnly = process.platform === 'linux' ? false : 'the helper tested here is the Linux one';
+  it('systemd-inhibit holds the computer awake during the run and is gone after it', { skip: linuxOnly }, async () => {
+    const ws = await openWorkspace({ vehicles: 4 });
+    try {
+      // A stand-in for systemd-inhibit that behaves like it (runs the command it is given) and notes its pid:
+      // the real one needs a running systemd-logind, which a container has not.
+      const bin = join(ws.dir, 'bin');
+      const calls = join(ws.dir, 'inhibit-calls');
+      mkdirSync(bin);
+      writeFileSync(
+        join(bin, 'systemd-inhibit'),
+        `#!/bin/sh\necho "$$ $*" >> '${calls}'\nwhile [ $# -gt 0 ]; do case "$1" in --*) shift;; *) break;; esac; done\nexec "$@"\n`,
+        { mode: 0o755 },
+      );
+      const env = ws.env({ PATH: `${bin}:${process.env.PATH ?? ''}` });
+      const result = await runCli(['run', '--progress', 'plain'], env, ws.dir);
+      assert.equal(result.code, 0, result.stdout);
+      const [call] = readFileSync(calls, 'utf8').trimEnd().split('\n');
+      const [pid, ...args] = call!.split(' ');
+      assert.match(args.join(' '), /^--what=idle:sleep --who=bookout --why=.+ --mode=block sh -c while kill -0 \d+/);
+      const log = readFileSync(join(runFolderOf(ws.downloads), 'run_data', 'bookout.log'), 'utf8');
+      assert.match(log, new RegExp(`keeping the computer awake while the run works \\(systemd-inhibit, pid ${pid}\\)`));
+      assert.doesNotMatch(log, /could not keep the computer awake/);
+      assert.equal(isRunning(Number(pid)), false, 'the helper is gone after the run');
+
+      const off = await runCli(['run', '--new', '--progress', 'plain'], { ...env, KEEP_AWAKE: 'false' }, ws.dir);
+      assert.equal(off.code, 0, off.stdout);
+      assert.equal(readFileSync(calls, 'utf8').trimEnd().split('\n').length, 1, 'KEEP_AWAKE=false starts no helper');
+    } finally {
+      await ws.close();
+    }
   });
 });
