@@ -11,6 +11,7 @@ export class ConsoleOutput {
   readonly stream: NodeJS.WriteStream;
   readonly redactor: Redactor;
   #broken = false;
+  #above: ((text: string) => void) | undefined;
 
   constructor(stream: NodeJS.WriteStream = process.stdout, redactor = new Redactor()) {
     this.stream = stream;
@@ -34,7 +35,17 @@ export class ConsoleOutput {
   }
 
   line(text = ''): void {
-    this.write(`${this.clean(text)}\n`);
+    const line = `${this.clean(text)}\n`;
+    if (this.#above) this.#above(line);
+    else this.write(line);
+  }
+
+  /**
+   * While a live display redraws the last lines of the screen, `line()` hands its text (cleaned) to
+   * `print`, which puts it above the live area; undefined ends that.
+   */
+  printAbove(print: ((text: string) => void) | undefined): void {
+    this.#above = print;
   }
 
   /** Writes text already cleaned. */
