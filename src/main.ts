@@ -6,6 +6,7 @@ import { addSettingFlags, BOOKOUT_VERSION, settingsFrom, settingsHelp } from './
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
 import { validateCommand } from './cli/validate.ts';
+import { messageOf } from './engine/failure.ts';
 import { UserError } from './errors.ts';
 import { runBookout } from './job/run-bookout.ts';
 import { valuesOnline } from './portal/values-online/index.ts';
@@ -20,9 +21,7 @@ const output = new ConsoleOutput();
 // A stray rejection must not end an overnight run half-way (the state on disk would be safe, but
 // the session would stay open): say it, and go on.
 process.on('unhandledRejection', (reason) => {
-  output.line(
-    `bookout: internal warning (please report it): ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}`,
-  );
+  output.line(`bookout: internal warning (please report it): ${messageOf(reason)}`);
 });
 
 function buildProgram(): Command {
@@ -117,9 +116,7 @@ async function main(): Promise<void> {
       output.line(`bookout: ${error.message}`);
       process.exitCode = error.exitCode;
     } else {
-      output.line(
-        `bookout stopped by an unexpected problem: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      output.line(`bookout stopped by an unexpected problem: ${messageOf(error)}`);
       if (process.env.BOOKOUT_DEBUG && error instanceof Error) output.line(error.stack ?? '');
       process.exitCode = 4;
     }
