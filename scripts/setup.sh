@@ -1,6 +1,6 @@
 #!/bin/sh
 # Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22.18, the npm packages
-# (exact versions from package-lock.json) and a Chromium-based browser.
+# (exact versions from package-lock.json), a Chromium-based browser, and tmux for the tests.
 # On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
 set -eu
 cd "$(dirname "$0")/.."
@@ -25,6 +25,13 @@ fi
 echo "setup: node $(node --version)"
 
 npm ci --no-fund --no-audit
+
+# tmux: the test of the live display runs bookout in a terminal of 80 x 24 (skipped where tmux is missing).
+if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing tmux from the Debian/Ubuntu packages (for the terminal test)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; } ||
+    echo "setup: could not install tmux; the terminal test will be skipped" >&2
+fi
 
 if node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); const b = m.findBrowser(process.env.BROWSER_PATH || undefined); console.log('setup: browser ' + b.executablePath);" 2>/dev/null; then
   exit 0

@@ -1,4 +1,4 @@
-import { TaskFailure, messageOf } from '../engine/failure.ts';
+import { briefMessage, TaskFailure, messageOf } from '../engine/failure.ts';
 
 /** Chromium and node network errors that mean "the server cannot be reached right now". */
 const UNREACHABLE = new RegExp(
@@ -57,18 +57,23 @@ export function failureFromStatus(status: number, headers: Record<string, string
   return new TaskFailure('transient', `${what}: HTTP ${status}`);
 }
 
-export function failureFromNetworkError(errorText: string, what: string): TaskFailure {
+export function failureFromNetworkError(errorText: string, what: string, cause?: unknown): TaskFailure {
+  const options = { cause };
   if (UNREACHABLE.test(errorText)) {
-    return new TaskFailure('unavailable', `${what}: the portal cannot be reached (${shortNetError(errorText)})`);
+    return new TaskFailure(
+      'unavailable',
+      `${what}: the portal cannot be reached (${shortNetError(errorText)})`,
+      options,
+    );
   }
   if (/Timeout \d+ms exceeded|ERR_TIMED_OUT/.test(errorText)) {
-    return new TaskFailure('hang', `${what}: no answer in time (${shortNetError(errorText)})`);
+    return new TaskFailure('hang', `${what}: no answer in time (${shortNetError(errorText)})`, options);
   }
-  return new TaskFailure('transient', `${what}: ${shortNetError(errorText)}`);
+  return new TaskFailure('transient', `${what}: ${shortNetError(errorText)}`, options);
 }
 
 function shortNetError(text: string): string {
-  return text.match(/net::[A-Z_]+|E[A-Z]{4,}|Timeout \d+ms exceeded/)?.[0] ?? text.split('\n')[0] ?? text;
+  return text.match(/net::[A-Z_]+|E[A-Z]{4,}|Timeout \d+ms exceeded/)?.[0] ?? briefMessage(text);
 }
 
 /**
@@ -77,19 +82,21 @@ function shortNetError(text: string): string {
  */
 export function classifyBrowserError(error: unknown, browserAlive: boolean): TaskFailure {
   if (error instanceof TaskFailure) return error;
+  // Told apart by the library's own first line; said in the step's words.
+  const raw = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   const message = messageOf(error);
   const options = { cause: error };
   if (!browserAlive) return new TaskFailure('browser', `the browser stopped (${message})`, options);
   if (error instanceof Error && CODE_BUG.has(error.name)) {
     return new TaskFailure('internal', `internal error (please report it): ${message}`, options);
   }
-  if (UNREACHABLE.test(message)) return failureFromNetworkError(message, 'request failed');
+  if (UNREACHABLE.test(raw)) return failureFromNetworkError(raw, 'request failed', error);
   if (error instanceof Error && error.name === 'TimeoutError') {
     return new TaskFailure('hang', `no answer in time: ${message}`, options);
   }
-  if (TAB_TROUBLE.test(message) || BROWSER_GONE.test(message)) {
+  if (TAB_TROUBLE.test(raw) || BROWSER_GONE.test(raw)) {
     return new TaskFailure('slot', `the tab failed (${message})`, options);
   }
-  if (PLAYWRIGHT_CALL.test(message)) return new TaskFailure('slot', `the tab failed (${message})`, options);
+  if (PLAYWRIGHT_CALL.test(raw)) return new TaskFailure('slot', `the tab failed (${message})`, options);
   return new TaskFailure('internal', `internal error (please report it): ${message}`, options);
 }

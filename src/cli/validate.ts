@@ -56,7 +56,7 @@ export async function validateCommand(
       for (const problem of problems)
         if (problem.file) renameSync(problem.file, join(rejected, `${problem.reference}.pdf`));
       ledger.requeue(problems.map((problem) => problem.reference));
-      output.line(`  ${problems.length} vehicles are queued again; run: bookout run`);
+      output.line(`  ${problems.length} vehicles are queued again; to fetch them: bookout run --run "${paths.root}"`);
     }
     return problems.length > 0 && !fix ? 1 : 0;
   } finally {

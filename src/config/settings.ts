@@ -29,6 +29,10 @@ export interface Settings {
   finalSweep: boolean;
   /** How long the final sweep waits before it starts (the portal gets a rest). */
   sweepCooldownMs: number;
+  /** Also write the log as JSON lines (run_data/bookout.jsonl). */
+  logJson: boolean;
+  /** Keep the computer from going to sleep while a run works. */
+  keepAwake: boolean;
 }
 
 type Key = keyof Settings;
@@ -39,6 +43,8 @@ interface Definition<K extends Key> {
   aliases?: string[];
   /** Commander option attribute name, when the setting also has a flag. */
   flag?: string;
+  /** What the flag's value is, in its help: "<n>", "<seconds>", "<folder>". */
+  placeholder?: string;
   description: string;
   defaultText: string;
   parse: (raw: string, name: string) => Settings[K];
@@ -97,6 +103,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'username',
     env: 'JD_USER',
     flag: 'user',
+    placeholder: '<name>',
     description: 'Portal user name',
     defaultText: '(required)',
     parse: text,
@@ -115,6 +122,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'portalUrl',
     env: 'PORTAL_URL',
     flag: 'portalUrl',
+    placeholder: '<url>',
     description: 'Portal address',
     defaultText: 'https://extapps.jdpowervalues.com',
     parse: portalUrl,
@@ -124,6 +132,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'downloadFolder',
     env: 'DOWNLOAD_FOLDER',
     flag: 'out',
+    placeholder: '<folder>',
     description: 'Folder that holds the run folders',
     defaultText: './downloads',
     parse: text,
@@ -134,6 +143,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'WORKERS',
     aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'],
     flag: 'workers',
+    placeholder: '<n>',
     description: 'Tabs working in parallel (one login)',
     defaultText: '5',
     parse: integer(1, 32),
@@ -161,6 +171,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'taskTimeoutMs',
     env: 'TASK_TIMEOUT',
     flag: 'taskTimeout',
+    placeholder: '<seconds>',
     description: 'Seconds one vehicle may take before its tab is closed and it is retried',
     defaultText: '180',
     parse: seconds(10, 3600),
@@ -170,6 +181,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'stallTimeoutMs',
     env: 'STALL_TIMEOUT',
     flag: 'stallTimeout',
+    placeholder: '<seconds>',
     description: 'Seconds a tab may show no progress before the watchdog replaces it',
     defaultText: '90',
     parse: seconds(5, 3600),
@@ -179,6 +191,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'maxRetries',
     env: 'MAX_RETRIES',
     flag: 'retries',
+    placeholder: '<n>',
     description: 'Retries per vehicle after a failure',
     defaultText: '2',
     parse: integer(0, 10),
@@ -188,6 +201,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'retryDelayMs',
     env: 'RETRY_DELAY',
     flag: 'retryDelay',
+    placeholder: '<seconds>',
     description: 'Seconds before the first retry of a vehicle; doubles each time, at most 120',
     defaultText: '5',
     parse: seconds(0, 120),
@@ -197,6 +211,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'maxDownloads',
     env: 'MAX_DOWNLOADS',
     flag: 'maxDownloads',
+    placeholder: '<n>',
     description: 'Vehicles to start in this invocation',
     defaultText: 'all',
     parse: integer(1, 1_000_000),
@@ -206,6 +221,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'browserPath',
     env: 'BROWSER_PATH',
     flag: 'browser',
+    placeholder: '<path>',
     description: 'Browser executable (Chrome, Edge or Chromium)',
     defaultText: 'found automatically',
     parse: text,
@@ -215,6 +231,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'pauseBetweenVehiclesMs',
     env: 'PAUSE_BETWEEN_VEHICLES',
     flag: 'pause',
+    placeholder: '<seconds>',
     description: 'Seconds each tab waits between vehicles',
     defaultText: '0',
     parse: seconds(0, 600),
@@ -232,6 +249,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'hangFloorMs',
     env: 'HANG_FLOOR',
     flag: 'hangFloor',
+    placeholder: '<seconds>',
     description: "Seconds a step may always take; beyond it, 4 x the step's own p99 (at most STALL_TIMEOUT) is a hang",
     defaultText: '5',
     parse: seconds(1, 3600),
@@ -249,10 +267,28 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'sweepCooldownMs',
     env: 'SWEEP_COOLDOWN',
     flag: 'sweepCooldown',
+    placeholder: '<seconds>',
     description: 'Seconds to wait before the final sweep',
     defaultText: '30',
     parse: seconds(0, 3600),
     fallback: 30_000,
+  },
+  logJson: {
+    key: 'logJson',
+    env: 'LOG_JSON',
+    flag: 'logJson',
+    description: 'Also write the log as JSON lines to run_data/bookout.jsonl',
+    defaultText: 'false',
+    parse: boolean,
+    fallback: false,
+  },
+  keepAwake: {
+    key: 'keepAwake',
+    env: 'KEEP_AWAKE',
+    description: 'Keep the computer from going to sleep while a run works',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
   },
 };
 

@@ -53,8 +53,38 @@ export function isCounted(kind: FailureKind): boolean {
   return kind === 'transient' || kind === 'hang';
 }
 
-/** The short message of any thrown value, first line only. */
+/** "page.goto: ", "locator.click: ": the API call a library names before its own message. */
+const API_CALL = /^[a-z][A-Za-z]*\.[a-z][A-Za-z]*: /;
+
+/**
+ * A library's error in the step's words: its first line, without the API call's name in front, the
+ * address after "at", or the hints after ";". "page.goto: net::ERR_CONNECTION_REFUSED at
+ * http://host/x" becomes "net::ERR_CONNECTION_REFUSED". Other messages keep their whole first line.
+ */
+export function briefMessage(text: string): string {
+  const first = text.split('\n')[0]?.trim() ?? '';
+  if (!API_CALL.test(first)) return first || 'unknown error';
+  const brief = first
+    .replace(API_CALL, '')
+    .replace(/\s+at\s+[a-z][a-z0-9+.-]*:\/?\/?\S*.*$/i, '')
+    .replace(/;.*$/, '')
+    .replace(/[.\s]+$/, '');
+  return brief || first;
+}
+
+/** The short message of any thrown value: its first line, a library's error in the step's words. */
 export function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0]?.trim() || 'unknown error';
+  return briefMessage(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The whole text behind a failure (its cause's message, every line), for the log files, when it
+ * says more than the failure's own message; undefined otherwise.
+ */
+export function technicalOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  const text = (cause ?? error.message).trim();
+  if (!text || error.message.includes(text)) return undefined;
+  return text.replace(/\s*\n\s*/g, ' | ').slice(0, 2000);
 }

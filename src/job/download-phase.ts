@@ -63,6 +63,7 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   const display = progressDisplay(deps, pool);
   const removeDisplay = log.add(display);
   const stopWatching = watchProgress(pool, deps);
+  void deps.saveState(); // at once: a checkpoint left by an earlier invocation says "running" from now on
   const stateTimer = setInterval(() => void deps.saveState(), STATE_FILES_EVERY_MS);
   stateTimer.unref();
   const onStop = () => pool.stop();

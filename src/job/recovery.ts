@@ -1,5 +1,5 @@
 import type { BrowserHost } from '../browser/browser-host.ts';
-import { TaskFailure, type FailureKind } from '../engine/failure.ts';
+import { TaskFailure, technicalOf, type FailureKind } from '../engine/failure.ts';
 import { pause, raceAbort } from '../engine/time-limits.ts';
 import type { RecoveryHooks } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
@@ -59,7 +59,10 @@ export class RecoveryPolicy {
         return await raceAbort(step(), this.#deps.stopSignal); // Ctrl-C ends a hung step at once
       } catch (error) {
         const failure = this.#final(error, seen);
-        this.#deps.log.warn(`${what} failed (${failure.message}); trying again`, { cause: failure.kind });
+        this.#deps.log.warn(`${what} failed (${failure.message}); trying again`, {
+          cause: failure.kind,
+          technical: technicalOf(failure),
+        });
         await this.#remedy(failure, seen.get(failure.kind) ?? 1);
       }
     }

@@ -1,4 +1,5 @@
 import { chmodSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
 import { BrowserHost } from '../browser/browser-host.ts';
 import { claimScratchFolder, releaseScratchFolder } from '../browser/scratch-folder.ts';
 import { classifyBrowserError } from '../browser/web-failures.ts';
@@ -12,12 +13,21 @@ import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
-import { computeMetrics, finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
+import {
+  finalReport,
+  writeOnItsOwn,
+  writeReports,
+  type Metrics,
+  type RunStatus,
+  type Unwritten,
+} from '../output/reports.ts';
 import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
 import type { Portal, PortalKind } from '../portal/portal.ts';
 import { SessionStore } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
-import { ConsoleLogSink, FileLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
+import { KeepAwake, keepAwakePlan } from '../system/keep-awake.ts';
+import { detectNetworkDrive } from '../system/network-drive.ts';
+import { ConsoleLogSink, FileLogSink, JsonLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
 import { diskFailure } from './download-job.ts';
 import { downloadAll } from './download-phase.ts';
 import { vehiclesFrom } from './inventory.ts';
@@ -33,8 +43,10 @@ export interface RunRequest {
   output: ConsoleOutput;
   /** Start a new run folder even when the latest run is unfinished. */
   forceNew?: boolean;
-  /** Continue the latest run even if finished, and try its failed vehicles again. */
+  /** Continue the latest run (or `runFolder`) even if finished, and try its failed vehicles again. */
   retryFailed?: boolean;
+  /** Continue this run folder instead of the latest one. */
+  runFolder?: string;
   /** `auto`: live on a terminal, plain lines otherwise. */
   progress?: 'auto' | 'live' | 'plain';
   /** Aborting it stops the run cleanly (Ctrl-C). */
@@ -56,6 +68,7 @@ export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   const chosen = chooseRunFolder(settings.downloadFolder, {
     forceNew: request.forceNew,
     continueFinished: request.retryFailed,
+    runFolder: request.runFolder,
   });
   const paths = createRunFolder(chosen.paths.root);
   const lock = RunLock.acquire(paths.lock);
@@ -84,6 +97,8 @@ class BookoutRun {
   readonly events: RunEvents;
   readonly stopSignal: AbortSignal;
   portal!: Portal;
+  #warnedUnwritten = new Set<string>();
+  #stateWrites = Promise.resolve();
   recovery!: RecoveryPolicy;
 
   constructor(request: RunRequest, paths: RunPaths) {
@@ -95,6 +110,7 @@ class BookoutRun {
     this.writer = new DurableWriter(paths.temp);
     this.log = new Log(request.output.redactor);
     this.log.add(new FileLogSink(paths.log));
+    if (this.settings.logJson) this.log.add(new JsonLogSink(paths.jsonLog));
     const { headless, browserPath } = this.settings;
     this.host = new BrowserHost({ headless, executablePath: browserPath, scratchFolder: claimScratchFolder() });
     const store = new SessionStore(userStateFolder(), this.settings.portalUrl, this.settings.username);
@@ -107,6 +123,8 @@ class BookoutRun {
     const console = new ConsoleLogSink(this.request.output);
     const removeConsole = this.log.add(console);
     const invocation = this.#startInvocation(resumed);
+    this.#warnOnNetworkDrive();
+    const awake = this.#keepAwake();
     let verdict: Verdict;
     try {
       await this.writer.clearTemp();
@@ -120,6 +138,7 @@ class BookoutRun {
     } finally {
       this.log.add(console);
       await this.#shutDown();
+      await awake?.stop();
     }
     return this.#finish(invocation, verdict);
   }
@@ -135,6 +154,28 @@ class BookoutRun {
       );
     else this.log.info(`new run in ${this.paths.root}`);
     return this.ledger.startInvocation(this.settings.workers);
+  }
+
+  #warnOnNetworkDrive(): void {
+    const network = detectNetworkDrive(this.paths.root);
+    if (network)
+      this.log.warn(
+        `the download folder is on a network drive (${network}): the run's state database (SQLite) is not reliable there; choose a folder on this computer with DOWNLOAD_FOLDER or --out`,
+      );
+  }
+
+  /** A helper process that keeps the computer from sleeping until the run ends (KEEP_AWAKE). */
+  #keepAwake(): KeepAwake | undefined {
+    if (!this.settings.keepAwake) return undefined;
+    const plan = keepAwakePlan(process.platform, process.pid);
+    if (!plan) {
+      this.log.detail(`could not keep the computer awake: no way is known on ${process.platform}`);
+      return undefined;
+    }
+    const awake = new KeepAwake(plan, (text) => this.log.detail(text));
+    if (awake.pid !== undefined)
+      this.log.detail(`keeping the computer awake while the run works (${plan.command}, pid ${awake.pid})`);
+    return awake;
   }
 
   async #openPortal(): Promise<void> {
@@ -251,8 +292,27 @@ class BookoutRun {
     await this.#saveState('stopped');
   }
 
-  async #saveState(status: RunStatus): Promise<void> {
-    await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status).catch(() => undefined);
+  /** One write of the state files at a time, so a late periodic write never replaces the final one. */
+  #saveState(status: RunStatus): Promise<void> {
+    this.#stateWrites = this.#stateWrites.then(async () => {
+      try {
+        const written = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status);
+        this.#reportUnwritten(written.unwritten);
+      } catch {
+        // the ledger has it all; the state files catch up at the next write
+      }
+    });
+    return this.#stateWrites;
+  }
+
+  /** Says once per file that it could not be written (the state files are written every 30 s). */
+  #reportUnwritten(unwritten: readonly Unwritten[]): void {
+    for (const problem of unwritten) {
+      const text = `could not write ${basename(problem.file)} (${problem.reason})${heldHint(problem.code)}; the other files are written`;
+      if (this.#warnedUnwritten.has(problem.file)) this.log.detail(text);
+      else this.log.warn(text);
+      this.#warnedUnwritten.add(problem.file);
+    }
   }
 
   /**
@@ -261,31 +321,35 @@ class BookoutRun {
    */
   async #finish(invocation: number, verdict: Verdict): Promise<RunOutcome> {
     const output = this.request.output;
-    const problems: string[] = [];
-    const attempt = async (what: string, work: () => unknown) => {
-      try {
-        await work();
-      } catch (error) {
-        problems.push(`could not ${what} (${messageOf(error)})`);
-      }
-    };
-    await attempt('record the end of the run', () => this.ledger.endInvocation(invocation, verdict.status));
+    await this.#stateWrites;
+    try {
+      this.ledger.endInvocation(invocation, verdict.status);
+    } catch (error) {
+      this.log.warn(`could not record the end of the run in ${this.paths.ledger} (${messageOf(error)})`);
+    }
+    const ended = `run ended: ${verdict.status}${verdict.message ? `, ${verdict.message}` : ''} (exit code ${verdict.exitCode})`;
+    this.log.detail(ended, {
+      verdict: { status: verdict.status, exitCode: verdict.exitCode, message: verdict.message },
+    });
     if (!this.ledger.hasInventory()) {
       this.ledger.close();
       if (verdict.message) output.line(`bookout: ${verdict.message}`);
       return { ...verdict, paths: this.paths, metrics: null };
     }
-    const metrics = computeMetrics(this.ledger, this.settings.workers);
-    const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
     const { workers } = this.settings;
-    await attempt(`write the state files in ${this.paths.data}`, () =>
-      writeReports(this.ledger, this.paths, this.writer, workers, verdict.status),
-    );
-    await attempt(`write ${this.paths.report}`, () => this.writer.write(this.paths.report, report));
+    const { metrics, unwritten } = await writeReports(this.ledger, this.paths, this.writer, workers, verdict.status);
+    const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
+    const reportProblem = await writeOnItsOwn(this.writer, this.paths.report, () => report);
     this.ledger.close();
     output.line();
     for (const line of report.trimEnd().split('\n')) output.line(line);
-    for (const problem of problems) this.log.warn(problem);
+    this.#warnedUnwritten.clear();
+    this.#reportUnwritten(reportProblem ? [...unwritten, reportProblem] : unwritten);
     return { ...verdict, paths: this.paths, metrics };
   }
+}
+
+/** A rename refused on Windows usually means another program holds the file open. */
+function heldHint(code: string | undefined): string {
+  return code === 'EPERM' || code === 'EACCES' || code === 'EBUSY' ? ', is it open in another program?' : '';
 }

@@ -1,5 +1,5 @@
 import type { PoolEvent } from '../engine/events.ts';
-import type { SharedFailureKind } from '../engine/failure.ts';
+import { technicalOf, type SharedFailureKind } from '../engine/failure.ts';
 import { causeOf } from '../output/reports.ts';
 import type { VehicleTask } from '../records.ts';
 import type { Log } from '../ui/console.ts';
@@ -54,10 +54,16 @@ export class RunEvents {
         return this.#retrying(event);
       case 'task-failed':
         this.#ended(event.task.id);
-        return log.warn(`${event.task.id}: FAILED: ${event.failure.message}`, this.#at(event, event.failure.kind));
+        return log.warn(`${event.task.id}: FAILED: ${event.failure.message}`, {
+          ...this.#at(event, event.failure.kind),
+          technical: technicalOf(event.failure),
+        });
       case 'recovery-started':
         this.note = NOTES[event.kind];
-        return log.warn(`all tabs paused: ${event.failure.message}`, { cause: event.failure.kind });
+        return log.warn(`all tabs paused: ${event.failure.message}`, {
+          cause: event.failure.kind,
+          technical: technicalOf(event.failure),
+        });
       case 'recovery-finished':
         this.note = undefined;
         return;
@@ -77,7 +83,7 @@ export class RunEvents {
   #retrying(event: Extract<Event, { type: 'task-retrying' }>): void {
     this.#ended(event.task.id);
     const { task, failure } = event;
-    const fields = this.#at(event, failure.kind);
+    const fields = { ...this.#at(event, failure.kind), technical: technicalOf(failure) };
     if (failure.kind === 'internal')
       this.#log.error(`${task.id}: ${failure.message}; tried again (not counted)`, fields);
     if (!event.counted) {

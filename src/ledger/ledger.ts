@@ -437,6 +437,13 @@ export class Ledger {
     this.#run('UPDATE invocations SET ended_at = ?, outcome = ? WHERE id = ?', now, outcome, id);
   }
 
+  /** When the latest invocation ended; null while it is still open (running, or killed and not yet closed). */
+  lastEndedAt(): number | null {
+    return (
+      this.#get<{ at: number | null }>('SELECT ended_at AS at FROM invocations ORDER BY id DESC LIMIT 1')?.at ?? null
+    );
+  }
+
   /** Wall time of all invocations of this run; one still open counts up to `now`. */
   totalRuntimeMs(now = Date.now()): number {
     const row = this.#get<{ ms: number | null }>(

@@ -48,6 +48,9 @@ export interface Metrics {
   wrong_vehicle_pdfs_rejected: number;
   started_at: string | null;
   last_vehicle_done_at: string | null;
+  /** When the latest invocation ended; null while it runs. */
+  ended_at: string | null;
+  status: RunStatus;
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -59,7 +62,7 @@ export function percentile(sortedAscending: readonly number[], p: number): numbe
   return sortedAscending[index] ?? 0;
 }
 
-export function computeMetrics(ledger: Ledger, workers: number, now = Date.now()): Metrics {
+export function computeMetrics(ledger: Ledger, workers: number, status: RunStatus, now = Date.now()): Metrics {
   const counts = ledger.counts();
   const durations = ledger.successDurations();
   const runtimeMs = ledger.totalRuntimeMs(now);
@@ -94,6 +97,9 @@ export function computeMetrics(ledger: Ledger, workers: number, now = Date.now()
     wrong_vehicle_pdfs_rejected: ledger.counter('wrong_vehicle_pdfs'),
     started_at: isoOrNull(ledger.firstStartedAt()),
     last_vehicle_done_at: isoOrNull(ledger.lastDoneAt()),
+    // Stopped at once (a second Ctrl-C), the invocation is still open: it ends now.
+    ended_at: status === 'running' ? null : isoOrNull(ledger.lastEndedAt() ?? now),
+    status,
   };
 }
 
@@ -143,20 +149,61 @@ export function checkpointOf(ledger: Ledger, paths: RunPaths, status: RunStatus)
   };
 }
 
-/** Writes every derived file of the run, each atomically. */
+/** A derived file that could not be written, and why. */
+export interface Unwritten {
+  file: string;
+  reason: string;
+  /** The error's code (EPERM, ENOSPC...), when it has one. */
+  code?: string;
+}
+
+export interface ReportsWritten {
+  metrics: Metrics;
+  /** Files that could not be written; the others were. */
+  unwritten: Unwritten[];
+}
+
+/**
+ * Writes every derived file of the run, each atomically and each on its own: one that cannot be
+ * written (held open by another program, say) is returned in `unwritten`, and the others still are.
+ */
 export async function writeReports(
   ledger: Ledger,
   paths: RunPaths,
   writer: DurableWriter,
   workers: number,
   status: RunStatus,
-): Promise<Metrics> {
-  const metrics = computeMetrics(ledger, workers);
-  await writer.writeJson(paths.tracking, trackingOf(ledger));
-  await writer.writeJson(paths.checkpoint, checkpointOf(ledger, paths, status));
-  await writer.writeJson(paths.metrics, metrics);
-  await writer.write(paths.failures, failuresCsv(ledger));
-  return metrics;
+): Promise<ReportsWritten> {
+  const metrics = computeMetrics(ledger, workers, status);
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  const files: Array<[string, () => string]> = [
+    [paths.tracking, () => json(trackingOf(ledger))],
+    [paths.checkpoint, () => json(checkpointOf(ledger, paths, status))],
+    [paths.metrics, () => json(metrics)],
+    [paths.failures, () => failuresCsv(ledger)],
+  ];
+  const unwritten: Unwritten[] = [];
+  for (const [file, content] of files) {
+    const problem = await writeOnItsOwn(writer, file, content);
+    if (problem) unwritten.push(problem);
+  }
+  return { metrics, unwritten };
+}
+
+/** Writes one file; a failure is returned, not thrown. */
+export async function writeOnItsOwn(
+  writer: DurableWriter,
+  file: string,
+  content: () => string,
+): Promise<Unwritten | undefined> {
+  try {
+    await writer.write(file, content());
+    return undefined;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+    const code = (error as NodeJS.ErrnoException).code;
+    return { file, reason, ...(code ? { code } : {}) };
+  }
 }
 
 /** The human summary printed at the end and kept as report.txt. Printable text only. */

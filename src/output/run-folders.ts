@@ -20,6 +20,8 @@ export interface RunPaths {
   failures: string;
   report: string;
   log: string;
+  /** The log as JSON lines (LOG_JSON). */
+  jsonLog: string;
 }
 
 export function runPaths(root: string): RunPaths {
@@ -39,6 +41,7 @@ export function runPaths(root: string): RunPaths {
     failures: join(data, 'failures.csv'),
     report: join(data, 'report.txt'),
     log: join(data, 'bookout.log'),
+    jsonLog: join(data, 'bookout.jsonl'),
   };
 }
 
@@ -86,13 +89,19 @@ export interface ChosenRun {
 }
 
 /**
- * The latest run when it is unfinished (or `continueFinished`), otherwise a new folder for
- * today: MM-DD-YYYY, then "MM-DD-YYYY (2)" and so on.
+ * The run folder named by `runFolder`; else the latest run when it is unfinished (or
+ * `continueFinished`), otherwise a new folder for today: MM-DD-YYYY, then "MM-DD-YYYY (2)" and so on.
  */
 export function chooseRunFolder(
   downloadFolder: string,
-  options: { forceNew?: boolean; continueFinished?: boolean; now?: Date } = {},
+  options: { forceNew?: boolean; continueFinished?: boolean; runFolder?: string; now?: Date } = {},
 ): ChosenRun {
+  if (options.runFolder !== undefined) {
+    const paths = runPaths(resolve(options.runFolder));
+    if (!existsSync(paths.ledger))
+      throw new UserError(`${options.runFolder} is not a bookout run folder (no run_data/state.db in it).`);
+    return { paths, resumed: true };
+  }
   const base = resolve(downloadFolder);
   ensureWritableFolder(base);
   const latest = listRunFolders(base)[0];

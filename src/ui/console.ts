@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { toAscii } from '../text.ts';
+import { printable, toAscii } from '../text.ts';
 import { Redactor } from './redactor.ts';
 
 /**
@@ -11,6 +11,7 @@ export class ConsoleOutput {
   readonly stream: NodeJS.WriteStream;
   readonly redactor: Redactor;
   #broken = false;
+  #above: ((text: string) => void) | undefined;
 
   constructor(stream: NodeJS.WriteStream = process.stdout, redactor = new Redactor()) {
     this.stream = stream;
@@ -34,7 +35,17 @@ export class ConsoleOutput {
   }
 
   line(text = ''): void {
-    this.write(`${this.clean(text)}\n`);
+    const line = `${this.clean(text)}\n`;
+    if (this.#above) this.#above(line);
+    else this.write(line);
+  }
+
+  /**
+   * While a live display redraws the last lines of the screen, `line()` hands its text (cleaned) to
+   * `print`, which puts it above the live area; undefined ends that.
+   */
+  printAbove(print: ((text: string) => void) | undefined): void {
+    this.#above = print;
   }
 
   /** Writes text already cleaned. */
@@ -61,6 +72,10 @@ export interface LogEntry {
   tab?: number;
   /** The cause, for failures (the failure's kind). */
   cause?: string;
+  /** The technical text behind a failure (the browser's own words), for the log files only. */
+  technical?: string;
+  /** On the last entry of a run: how it ended. */
+  verdict?: { status: string; exitCode: number; message?: string };
 }
 
 export interface LogSink {
@@ -103,7 +118,11 @@ export class Log {
   }
 
   write(entry: LogEntry): void {
-    const clean = { ...entry, text: this.#redactor.redact(entry.text) };
+    const redact = (text: string) => this.#redactor.redact(text);
+    const clean: LogEntry = { ...entry, text: redact(entry.text) };
+    if (entry.technical !== undefined) clean.technical = redact(entry.technical);
+    if (entry.verdict?.message !== undefined)
+      clean.verdict = { ...entry.verdict, message: redact(entry.verdict.message) };
     for (const sink of this.#sinks) {
       try {
         sink.write(clean);
@@ -125,11 +144,43 @@ export class FileLogSink implements LogSink {
   write(entry: LogEntry): void {
     const where = [entry.tab ? `tab ${entry.tab}` : '', entry.cause ? `cause ${entry.cause}` : ''].filter(Boolean);
     const suffix = where.length ? ` [${where.join(', ')}]` : '';
+    const technical = entry.technical ? `\n${' '.repeat(32)}${toAscii(printable(entry.technical))}` : '';
     try {
-      const line = `${new Date(entry.at).toISOString()} ${entry.level.padEnd(6)} ${toAscii(entry.text)}${suffix}\n`;
+      const line = `${new Date(entry.at).toISOString()} ${entry.level.padEnd(6)} ${toAscii(entry.text)}${suffix}${technical}\n`;
       appendFileSync(this.path, line, { mode: 0o600 });
     } catch {
       // the log is a convenience; the ledger is what must not fail
+    }
+  }
+}
+
+/**
+ * Appends every entry to a JSON-lines file (LOG_JSON), one object a line, for programs that read
+ * the log: `at` (ISO time), `level`, `text`, and `ref`, `tab`, `cause`, `technical`, `verdict` when known.
+ */
+export class JsonLogSink implements LogSink {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  write(entry: LogEntry): void {
+    const { at, level, text, ref, tab, cause, technical, verdict } = entry;
+    const record = {
+      at: new Date(at).toISOString(),
+      level,
+      text,
+      ref,
+      tab,
+      cause,
+      technical,
+      verdict: verdict && { status: verdict.status, exit_code: verdict.exitCode, message: verdict.message },
+    };
+    try {
+      appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    } catch {
+      // as the text log: a convenience
     }
   }
 }

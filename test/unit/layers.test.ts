@@ -82,6 +82,15 @@ describe('layers (checked on the imports of src/)', { timeout: 10_000 }, () => {
     );
   });
 
+  it('the system helpers (keeping awake, network drives) depend on nothing of bookout', () => {
+    assert.deepEqual(
+      broken(
+        (entry) => folderOf(entry.file) === 'system' && isLocal(entry.target) && folderOf(entry.target) !== 'system',
+      ),
+      [],
+    );
+  });
+
   it('proving a PDF knows no portal and no storage', () => {
     assert.deepEqual(
       broken((entry) => folderOf(entry.file) === 'pdf' && isLocal(entry.target)),

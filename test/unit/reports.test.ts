@@ -38,7 +38,7 @@ describe('reports that back-office staff open', { timeout: 10_000 }, () => {
   it('the printed report has no control characters from the data it shows', () => {
     ledger.importInventory(['165001'], [{ rowNumber: 2, value: 'bad\rvalue\u001b[2J', reason: 'unsafe reference' }]);
     const paths = runPaths(dir);
-    const text = finalReport(ledger, paths, computeMetrics(ledger, 1), 'finished');
+    const text = finalReport(ledger, paths, computeMetrics(ledger, 1, 'finished'), 'finished');
     assert.doesNotMatch(text.replaceAll('\n', ''), /[\u0000-\u001f\u007f]/);
     assert.match(text, /bad value \[2J/);
   });

@@ -43,7 +43,7 @@ export class PdfCapture {
     try {
       return await fetchHeld(popup.context(), held, this.#fetchTimeoutMs);
     } catch (error) {
-      throw failureFromNetworkError(messageOf(error), 'downloading the PDF');
+      throw failureFromNetworkError(messageOf(error), 'downloading the PDF', error);
     }
   }
 }
