@@ -11,7 +11,7 @@ export type PoolEvent<T extends Task> =
   | { type: 'recovery-started'; kind: SharedFailureKind; failure: TaskFailure }
   | { type: 'recovery-finished'; kind: SharedFailureKind; durationMs: number }
   | { type: 'slot-replaced'; worker: number; reason: string }
-  | { type: 'hang-detected'; worker: number; task: T; step: string; waitedMs: number; limitMs: number }
+  | { type: 'hang-detected'; worker: number; task: T; step: string; own: boolean; waitedMs: number; limitMs: number }
   | { type: 'workers-paused'; reason: string; ms: number };
 
 export type Listener<E> = (event: E) => void;

@@ -49,8 +49,11 @@ export interface SlotFactory<S extends Slot> {
 export interface TaskContext {
   /** Aborted when the task timed out, stalled, ended, or the run is stopping. */
   readonly signal: AbortSignal;
-  /** Report progress: names the current step and feeds the watchdog. */
-  step(name: string): void;
+  /**
+   * Report progress: names the current step and feeds the watchdog. `own` marks a step that waits
+   * on nothing but this machine (the disk, the CPU): taking too long there is never the server's hang.
+   */
+  step(name: string, kind?: 'server' | 'own'): void;
 }
 
 /** What a worker does with one task on its slot. Throw a TaskFailure to say how it failed. */

@@ -55,7 +55,9 @@ export class Watchdog {
       const limitMs = this.#timings.limitMs(step);
       if (waitedMs < limitMs) continue;
       const seconds = Math.round(waitedMs / 1000);
-      const failure = new TaskFailure('hang', `no answer for ${seconds} s in step "${step}"`);
+      const failure = view.ownStep
+        ? new TaskFailure('internal', `bookout's own step "${step}" took ${seconds} s`)
+        : new TaskFailure('hang', `no answer for ${seconds} s in step "${step}"`);
       if (this.#pool.abortTask(view.id, failure)) this.#onHang({ view, waitedMs, limitMs });
     }
   }

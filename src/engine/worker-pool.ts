@@ -63,6 +63,8 @@ export interface WorkerView {
   state: 'starting' | 'working' | 'idle' | 'waiting' | 'stopped';
   taskId?: string;
   step?: string;
+  /** True while the step waits on this machine only (see TaskContext.step). */
+  ownStep?: boolean;
   /** When the current step (or state) began, ms since epoch. */
   since: number;
   taskStartedAt?: number;
@@ -335,7 +337,10 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     const seconds = Math.round(this.options.taskTimeoutMs / 1000);
     const timeoutFailure = () => new TaskFailure('hang', `timed out after ${seconds} s`);
     const timer = setTimeout(() => controller.abort(timeoutFailure()), this.options.taskTimeoutMs);
-    const context = { signal: controller.signal, step: (name: string) => this.#step(worker, running, name) };
+    const context = {
+      signal: controller.signal,
+      step: (name: string, kind?: 'server' | 'own') => this.#step(worker, running, name, kind === 'own'),
+    };
     const work = this.#parts.job.run(running.task, slot, context);
     try {
       return await raceAbort(work, controller.signal);
@@ -350,10 +355,11 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     }
   }
 
-  #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string): void {
+  #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string, ownStep: boolean): void {
     if (running.controller.signal.aborted) return;
     this.#recordStepEnd(worker);
-    this.#setView(worker, { state: 'working', taskId: running.task.id, step: name, taskStartedAt: running.startedAt });
+    const { task, startedAt } = running;
+    this.#setView(worker, { state: 'working', taskId: task.id, step: name, ownStep, taskStartedAt: startedAt });
     this.events.emit({ type: 'task-step', worker: worker.id, task: running.task, step: name });
     this.#renewLease(worker, running);
   }

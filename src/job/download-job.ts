@@ -25,18 +25,18 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
 
   async run(task: VehicleTask, tab: ReportTab, context: TaskContext): Promise<SavedPdf> {
     const reference = task.id;
-    context.step('checking disk');
+    context.step('checking disk', 'own');
     const onDisk = await this.#store.prove(reference);
     if (onDisk !== 'missing' && onDisk.proof.ok) {
       this.#events.alreadyOnDisk(reference);
       return onDisk.saved;
     }
     const bytes = await tab.downloadReport(reference, context);
-    context.step('proving PDF');
+    context.step('proving PDF', 'own');
     const proof = await provePdf(bytes, reference, this.#store.identity);
     if (!proof.ok) throw this.#proofFailure(reference, proof);
     context.signal.throwIfAborted(); // never write for a task the engine has given up on
-    context.step('saving PDF');
+    context.step('saving PDF', 'own');
     try {
       return await this.#store.save(reference, bytes);
     } catch (error) {

@@ -58,7 +58,8 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
     if (!hang.view.taskId) return;
     const task = { id: hang.view.taskId, attempts: 0, freeRetries: 0 };
     const step = hang.view.step ?? 'unknown';
-    pool.events.emit({ type: 'hang-detected', worker: hang.view.id, task, step, ...hang });
+    const own = hang.view.ownStep === true;
+    pool.events.emit({ type: 'hang-detected', worker: hang.view.id, task, step, own, ...hang });
   });
   const display = progressDisplay(deps, pool);
   const removeDisplay = log.add(display);

@@ -69,12 +69,14 @@ export class RunEvents {
         return;
       case 'slot-replaced':
         return log.detail(`tab ${event.worker} replaced (${event.reason})`, { tab: event.worker });
-      case 'hang-detected':
+      case 'hang-detected': {
+        const waited = `${Math.round(event.waitedMs / 1000)} s in "${event.step}" on ${event.task.id}`;
+        const what = event.own ? `bookout's own work took ${waited}` : `no answer for ${waited}`;
         return log.warn(
-          `tab ${event.worker}: no answer for ${Math.round(event.waitedMs / 1000)} s in "${event.step}" on ` +
-            `${event.task.id} (limit ${Math.round(event.limitMs / 1000)} s); replacing the tab and retrying the vehicle`,
-          { tab: event.worker, ref: event.task.id, cause: 'hang' },
+          `tab ${event.worker}: ${what} (limit ${Math.round(event.limitMs / 1000)} s); replacing the tab and retrying the vehicle`,
+          { tab: event.worker, ref: event.task.id, cause: event.own ? 'internal' : 'hang' },
         );
+      }
       case 'workers-paused':
         return log.warn(`all tabs pause for ${Math.round(event.ms / 1000)} s: ${event.reason}`);
     }

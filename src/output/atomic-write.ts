@@ -6,9 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Codes of a rename refused because another program holds the target (or the new file) open: on
  * Windows, Excel with failures.csv open, an antivirus or the search indexer reading a new PDF.
- * They pass in seconds, so the rename is tried again.
+ * They pass in seconds, so the rename is tried again. Elsewhere EPERM and EACCES mean what they
+ * say (no permission): no point waiting for them.
  */
-const HELD_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
+function heldCodes(platform: NodeJS.Platform): Set<string> {
+  return new Set(platform === 'win32' ? ['EPERM', 'EACCES', 'EBUSY'] : ['EBUSY']);
+}
 
 export interface DurableWriterOptions {
   /** The rename used (tests simulate a held target with it). Default: fs.promises.rename. */
@@ -17,6 +20,8 @@ export interface DurableWriterOptions {
   heldForMs?: number;
   /** First pause between tries; it doubles, at most 5 s. Default 100 ms. */
   firstPauseMs?: number;
+  /** Whose rename errors to expect (tests). Default: this one. */
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -29,12 +34,14 @@ export class DurableWriter {
   #rename: (from: string, to: string) => Promise<void>;
   #heldForMs: number;
   #firstPauseMs: number;
+  #heldCodes: Set<string>;
 
   constructor(tempFolder: string, options: DurableWriterOptions = {}) {
     this.tempFolder = tempFolder;
     this.#rename = options.rename ?? rename;
     this.#heldForMs = options.heldForMs ?? 60_000;
     this.#firstPauseMs = options.firstPauseMs ?? 100;
+    this.#heldCodes = heldCodes(options.platform ?? process.platform);
   }
 
   /** Removes what killed processes left behind. */
@@ -76,7 +83,7 @@ export class DurableWriter {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? '';
         const left = giveUpAt - Date.now();
-        if (!HELD_CODES.has(code) || left <= 0) throw error;
+        if (!this.#heldCodes.has(code) || left <= 0) throw error;
         await sleep(Math.min(pause, left));
       }
     }

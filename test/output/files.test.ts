@@ -34,7 +34,7 @@ describe('durable files on a system that holds files open', { timeout: 30_000 },
   for (const code of ['EPERM', 'EACCES', 'EBUSY']) {
     it(`a rename refused with ${code} is tried again with growing pauses until the target is free`, async () => {
       const held = heldRename(code, 4);
-      const writer = new DurableWriter(join(dir, 'tmp'), { rename: held.fn, firstPauseMs: 20 });
+      const writer = new DurableWriter(join(dir, 'tmp'), { rename: held.fn, firstPauseMs: 20, platform: 'win32' });
       const target = join(dir, 'failures.csv');
       writeFileSync(target, 'old');
       await writer.write(target, 'new');
@@ -45,6 +45,18 @@ describe('durable files on a system that holds files open', { timeout: 30_000 },
       assert.deepEqual(readdirSync(join(dir, 'tmp')), [], 'no temporary file left');
     });
   }
+
+  it('outside Windows, EACCES and EPERM mean no permission: the error goes up at once', async () => {
+    for (const code of ['EACCES', 'EPERM']) {
+      const held = heldRename(code, 1);
+      const writer = new DurableWriter(join(dir, 'tmp'), { rename: held.fn, firstPauseMs: 20, platform: 'linux' });
+      await assert.rejects(
+        writer.write(join(dir, 'report.txt'), 'x'),
+        (error: NodeJS.ErrnoException) => error.code === code,
+      );
+      assert.equal(held.calls.length, 1);
+    }
+  });
 
   it('a target held for longer than the limit: the error goes up, the old file stays, no debris', async () => {
     const held = heldRename('EBUSY', Number.POSITIVE_INFINITY);

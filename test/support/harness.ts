@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { startPortal, type PortalOptions, type SimPortal } from '../../sim/index.ts';
 
@@ -26,6 +27,14 @@ export interface CliRun {
 }
 
 /** Starts `node src/main.ts ...args` with `env` on top of a clean environment. */
+/** Every CLI a test started: the ones still running when the test file ends are killed (a test that timed out). */
+const started = new Set<ChildProcess>();
+if (process.env.NODE_TEST_CONTEXT) {
+  after(() => {
+    for (const child of started) child.kill('SIGKILL');
+  });
+}
+
 export function startCli(
   args: string[],
   env: Record<string, string>,
@@ -38,6 +47,8 @@ export function startCli(
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('close', () => started.delete(child));
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
