@@ -1,5 +1,5 @@
 // Page templates of the simulated ValuesOnline portal. The ids, classes and texts a downloader relies on
-// come from `PageNames` (section A's, unless the portal renames some).
+// come from `PageNames` (the known ones, unless the portal renames some).
 import type { Vehicle } from '../inventory.ts';
 import { GRID_COLUMNS } from '../csv.ts';
 import type { GridFilter } from '../sessions.ts';

@@ -19,7 +19,7 @@ async function pdfText(bytes: Buffer): Promise<string> {
   return (await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true })).text;
 }
 
-describe('simulated portal: section-B choices in Chromium', () => {
+describe('simulated portal: open choices in Chromium', () => {
   let browser: Browser;
   before(async () => {
     // launchChromium keeps the back/forward cache on (Playwright's default turns it off).
