@@ -106,6 +106,33 @@ describe('simulated portal: open choices in Chromium', () => {
   );
 
   it(
+    'PDF delivery in Chromium: inline reaches the popup as an inline PDF, attachment downloads on the tab',
+    TIME_LIMIT,
+    async (t) => {
+      for (const pdfDelivery of ['inline', 'attachment'] as const) {
+        const portal = await start(t, { license: 'never', pdfDelivery });
+        const page = await newPage(t);
+        await login(page, portal);
+        await openFirstVehicle(page);
+        await page.click('button.reportButton:not(.requiresVehicle)');
+        const create = page.getByRole('button', { name: 'Create PDF', exact: true });
+        await create.waitFor();
+        const downloads: string[] = [];
+        page.on('download', (download) => downloads.push(download.url()));
+        const report = page.context().waitForEvent('response', (response) => /GetPdfReport/.test(response.url()));
+        const [popup] = await Promise.all([page.waitForEvent('popup'), create.click()]);
+        const answer = await report;
+        assert.equal(answer.frame().page(), popup, "the report is the popup's own request");
+        assert.equal(answer.headers()['content-type'], 'application/pdf');
+        assert.match(answer.headers()['content-disposition'] ?? '', new RegExp(`^${pdfDelivery};`));
+        await sleep(500);
+        if (pdfDelivery === 'attachment') assert.equal(downloads.length, 1, 'a download on the tab that clicked');
+        assert.equal(portal.stats().pdf.generations, 1);
+      }
+    },
+  );
+
+  it(
     'strict variant clicked through: leftover filter, pages of 10, query URL with a GUID, PDF as attachment',
     TIME_LIMIT,
     async (t) => {
