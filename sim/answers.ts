@@ -15,23 +15,30 @@ const ENDLESS_TICK_MS = 250;
 export class Answers {
   #settings: AnswerSettings;
   #stopping: AbortSignal;
+  #extraHeaders: (res: ServerResponse) => Headers;
 
-  constructor(settings: AnswerSettings, stopping: AbortSignal) {
+  /** `extraHeaders` are added to every answer when it leaves; headers given by the caller win. */
+  constructor(
+    settings: AnswerSettings,
+    stopping: AbortSignal,
+    extraHeaders: (res: ServerResponse) => Headers = () => ({}),
+  ) {
     this.#settings = settings;
     this.#stopping = stopping;
+    this.#extraHeaders = extraHeaders;
   }
 
   /** A complete answer at once. */
   send(res: ServerResponse, status: number, type: string, body: Body, headers: Headers = {}): void {
     if (res.destroyed || res.headersSent) return;
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    res.writeHead(status, { ...this.#head(type, headers), 'Content-Length': String(bytes.length) });
+    res.writeHead(status, { ...this.#head(res, type, headers), 'Content-Length': String(bytes.length) });
     res.end(bytes);
   }
 
   redirect(res: ServerResponse, location: string, headers: Headers = {}): void {
     if (res.destroyed || res.headersSent) return;
-    res.writeHead(302, { Location: location, 'Content-Length': '0', ...headers });
+    res.writeHead(302, { ...this.#extraHeaders(res), Location: location, 'Content-Length': '0', ...headers });
     res.end();
   }
 
@@ -42,18 +49,23 @@ export class Answers {
     if (errorBody === 'complete') return this.send(res, status, type, body, headers);
     const bytes = Buffer.from(body);
     if (errorBody === 'slow') {
-      res.writeHead(status, { ...this.#head(type, headers), 'Content-Length': String(bytes.length) });
+      res.writeHead(status, { ...this.#head(res, type, headers), 'Content-Length': String(bytes.length) });
       res.flushHeaders();
       return this.#trickle(res, bytes);
     }
-    res.writeHead(status, this.#head(type, headers));
+    res.writeHead(status, this.#head(res, type, headers));
     res.flushHeaders();
     return this.#endless(res, bytes);
   }
 
-  #head(type: string, headers: Headers): Headers {
+  #head(res: ServerResponse, type: string, headers: Headers): Headers {
     const noStore = this.#settings.htmlCache === 'no-store' && type.startsWith('text/html');
-    return { 'Content-Type': type, ...(noStore ? { 'Cache-Control': 'private, no-store' } : {}), ...headers };
+    return {
+      'Content-Type': type,
+      ...(noStore ? { 'Cache-Control': 'private, no-store' } : {}),
+      ...this.#extraHeaders(res),
+      ...headers,
+    };
   }
 
   /** The body in SLOW_CHUNKS parts spread over `errorBodyMs`, then the end. */

@@ -54,6 +54,8 @@ export class PortalServer {
   #assets: Record<string, Asset>;
   #answers: Answers;
   #reportTokens = new Map<string, string>();
+  /** The session each answer in progress is for (static files excluded). */
+  #answering = new WeakMap<ServerResponse, Session>();
   #server: Server;
   #sockets = new Set<Socket>();
   #stopping = new AbortController();
@@ -73,7 +75,7 @@ export class PortalServer {
     this.#names = pageNames(options.renamed);
     this.#pages = new html.Pages(this.#names, (key) => this.#vehiclePath(key));
     this.#assets = portalAssets(this.#names);
-    this.#answers = new Answers(options, this.#stopping.signal);
+    this.#answers = new Answers(options, this.#stopping.signal, (res) => this.#renewedAuthCookie(res));
     this.#server = createServer((req, res) => void this.#serve(req, res));
     this.#server.keepAliveTimeout = 30_000;
     this.#server.on('connection', (socket) => {
@@ -159,7 +161,7 @@ export class PortalServer {
     try {
       if (route.step && !(await this.#applyStep(route, res))) return;
       const session = this.#sessions.touch(cookie(req, '.ASPXAUTH'));
-      if (session && route.step !== 'static') this.#renewAuthCookie(res, session);
+      if (session && route.step !== 'static') this.#answering.set(res, session);
       await route.handle({ req, res, url, session });
     } catch (error) {
       if (this.#stopping.signal.aborted || res.destroyed) return;
@@ -173,8 +175,11 @@ export class PortalServer {
    * sliding expiration does. Chromium keeps a no-store page in its back/forward cache as long as no
    * cookie changed; a cookie sent again counts as changed, so going back is always a full load.
    */
-  #renewAuthCookie(res: ServerResponse, session: Session): void {
-    if (this.options.htmlCache === 'no-store') res.setHeader('Set-Cookie', `.ASPXAUTH=${session.id}; Path=/; HttpOnly`);
+  #renewedAuthCookie(res: ServerResponse): Record<string, string> {
+    const session = this.#answering.get(res);
+    if (this.options.htmlCache !== 'no-store' || !session || !this.#sessions.isAlive(session)) return {};
+    // Checked when the answer leaves: a session ended meanwhile must not overwrite a newer login's cookie.
+    return { 'Set-Cookie': `.ASPXAUTH=${session.id}; Path=/; HttpOnly` };
   }
 
   /** Faults and latency of a step. False when a fault has answered (or swallowed) the request. */

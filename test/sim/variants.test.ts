@@ -106,6 +106,31 @@ describe('simulated portal: HTML caching', () => {
   );
 });
 
+describe('simulated portal: the auth cookie sent again with no-store', () => {
+  it(
+    'only while the session is alive when the answer leaves (a late answer never undoes a new login)',
+    TIME_LIMIT,
+    async (t) => {
+      const portal = await start(t, {
+        htmlCache: 'no-store',
+        errorDelayMs: 600,
+        faults: { transient500: { rate: 1, steps: ['vehicle'] } },
+      });
+      const client = await signedIn(portal);
+      const alive = await client.request(INVENTORY);
+      await alive.arrayBuffer();
+      assert.match(alive.headers.get('set-cookie') ?? '', /^\.ASPXAUTH=/);
+      const late = client.request(`/ValuesOnline/vehicle/Bookout/${portal.inventory[0]!.key}`);
+      await sleep(200);
+      portal.trigger('expire');
+      const answer = await late;
+      await answer.arrayBuffer();
+      assert.equal(answer.status, 500);
+      assert.equal(answer.headers.get('set-cookie'), null, 'the session ended before the answer left');
+    },
+  );
+});
+
 describe('simulated portal: PDF delivery', () => {
   it('inline, attachment, or mixed per vehicle; the bytes are the same PDF each way', TIME_LIMIT, async (t) => {
     const dispositions: Record<string, string[]> = {};
