@@ -269,7 +269,8 @@ export class PortalServer {
         step: 'static',
         handle: ({ res }) => this.#send(res, 200, asset.type, asset.body, { 'Cache-Control': 'public, max-age=86400' }),
       };
-    return { name: 'other', step: null, handle: ({ res }) => this.#answers.error(res, 404, 'text/plain', 'Not found') };
+    // Outside the application (the browser's /favicon.ico, say), the web server's own 404 comes at once.
+    return { name: 'other', step: null, handle: ({ res }) => this.#send(res, 404, 'text/plain', 'Not found') };
   }
 
   #send(

@@ -329,10 +329,18 @@ describe('simulated portal: how error answers arrive', () => {
     assert.equal(failing.response.status, 500);
     assert.ok((await failing.response.text()).includes(SERVER_ERROR));
     assert.ok(failing.headersAfter >= 590, `500 after ${failing.headersAfter} ms`);
-    const missing = await timed(client, '/ValuesOnline/NoSuchPage');
+    portal.setFaults({ transient500: { rate: 0 } });
+    const missing = await timed(client, '/ValuesOnline/vehicle/Bookout/V000000000');
     await missing.response.arrayBuffer();
     assert.equal(missing.response.status, 404);
     assert.ok(missing.headersAfter >= 590, `404 after ${missing.headersAfter} ms`);
+    const favicon = await timed(client, '/favicon.ico');
+    await favicon.response.arrayBuffer();
+    assert.equal(favicon.response.status, 404);
+    assert.ok(
+      favicon.headersAfter < 300,
+      `a path outside the application: its 404 at once (${favicon.headersAfter} ms)`,
+    );
     portal.setFaults({ rateLimit: { rate: 1, steps: ['grid'] } });
     const started = Date.now();
     assert.equal((await client.grid({ action: 'clear' })).status, 429);
