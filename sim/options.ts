@@ -105,7 +105,7 @@ export interface PortalOptions {
   /** `slow`: the error page trickles out over `errorBodyMs`; `endless`: it never ends. Headers come at once. */
   errorBody: 'complete' | 'slow' | 'endless';
   errorBodyMs: number;
-  /** Section-A facts the pages no longer match (an id, class, text or URL renamed); everything still works. */
+  /** Known facts of the pages renamed (an id, class, text or URL) so that a selector misses; the rest works. */
   renamed: Fact[];
   /** Once `afterPdfs` PDFs were served, only `pdfCapacity` PDFs are generated at once. */
   capacityChange: { afterPdfs: number; pdfCapacity: number } | null;
