@@ -14,7 +14,6 @@ import {
   FAST_TIMEOUTS,
   generations,
   openWorkspace,
-  runCli,
   runFolderOf,
   startCli,
   type CliResult,
@@ -55,6 +54,20 @@ function logOf(ws: Workspace): string {
   }
 }
 
+/**
+ * Runs `bookout run` to its end, or kills it after `deadlineMs`: a run that never ends must fail
+ * the test, not hold the test process (and npm test) open.
+ */
+async function runToEnd(ws: Workspace, env: Record<string, string>, deadlineMs: number) {
+  const run = startCli(['run', '--progress', 'plain'], env, ws.dir);
+  const deadline = setTimeout(() => run.child.kill('SIGKILL'), deadlineMs);
+  const result = await run.done;
+  clearTimeout(deadline);
+  const endedByItself = (): void =>
+    assert.notEqual(result.signal, 'SIGKILL', `still running after ${deadlineMs / 1000} s: killed`);
+  return { result, endedByItself };
+}
+
 type Checks = Array<[name: string, check: () => Promise<void> | void]>;
 
 /**
@@ -90,8 +103,9 @@ describe('bookout run on the strict variant of the simulated portal', () => {
   }, async () => {
     const ws = await openWorkspace({ ...STRICT, profile: 'fast' });
     try {
-      const result = await runCli(['run', '--progress', 'plain'], ws.env({ WORKERS: '4' }), ws.dir);
+      const { result, endedByItself } = await runToEnd(ws, ws.env({ WORKERS: '4' }), 180_000);
       await judged(ws, result, [
+        ['the run ends by itself', endedByItself],
         ['outcome', () => assertOutcome(ws)],
         ['no internal warning', () => assert.doesNotMatch(result.stdout, /internal warning/)],
         [
@@ -118,9 +132,11 @@ describe('bookout run on the strict variant of the simulated portal', () => {
   }, async () => {
     const ws = await openWorkspace({ ...STRICT, faults: FAULT_MIX });
     try {
-      const result = await runCli(['run', '--progress', 'plain'], ws.env({ ...FAST_TIMEOUTS, WORKERS: '4' }), ws.dir);
+      const env = ws.env({ ...FAST_TIMEOUTS, WORKERS: '4' });
+      const { result, endedByItself } = await runToEnd(ws, env, 240_000);
       const stats = ws.portal.stats();
       await judged(ws, result, [
+        ['the run ends by itself', endedByItself],
         [
           'the expiry and the kick happened',
           () => assert.deepEqual([stats.sessionsEnded.expired, stats.sessionsEnded.kicked], [1, 1]),
@@ -155,11 +171,14 @@ describe('bookout run on the strict variant of the simulated portal', () => {
     try {
       for (let kill = 0; kill < 2; kill += 1) {
         const run = startCli(['run', '--progress', 'plain'], env, ws.dir);
-        await run.waitForOutput(/downloading \d+ vehicles/);
-        const target = ws.portal.stats().pdf.generations + 3 + Math.floor(Math.random() * 3);
-        await waitFor(() => ws.portal.stats().pdf.generations >= target || run.child.exitCode !== null);
-        await sleep(Math.random() * 400);
-        run.child.kill('SIGKILL');
+        try {
+          await run.waitForOutput(/downloading \d+ vehicles/);
+          const target = ws.portal.stats().pdf.generations + 3 + Math.floor(Math.random() * 3);
+          await waitFor(() => ws.portal.stats().pdf.generations >= target || run.child.exitCode !== null);
+          await sleep(Math.random() * 400);
+        } finally {
+          run.child.kill('SIGKILL');
+        }
         const killed = await run.done;
         const disk = await checkPdfsOnDisk(runFolderOf(ws.downloads), ws.portal);
         await judged(ws, killed, [
@@ -167,8 +186,9 @@ describe('bookout run on the strict variant of the simulated portal', () => {
         ]);
         for (const ref of disk.proven) provenAtKill.set(ref, generations(ws.portal).get(ref) ?? 0);
       }
-      const result = await runCli(['run', '--progress', 'plain'], env, ws.dir);
+      const { result, endedByItself } = await runToEnd(ws, env, 180_000);
       await judged(ws, result, [
+        ['the run ends by itself', endedByItself],
         ['outcome', () => assertOutcome(ws, { extraGenerationsAllowed: 2 * 3 })],
         [
           'nothing on disk at a kill was generated again',
