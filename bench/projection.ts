@@ -1,5 +1,5 @@
 // Hours for a field-sized inventory at the uncompressed realistic profile, from the measured figures,
-// next to the predecessor's field figures (shared/portal.md, section B).
+// next to the predecessor's field figures (docs/portal.md, section B).
 import type { RunFigures } from './figures.ts';
 
 export const FIELD_VEHICLES = 2000;

@@ -1,26 +1,37 @@
 #!/bin/sh
-# Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22, the npm packages
-# (exact versions from package-lock.json) and a Chromium-based browser.
+# Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22.18, the npm packages
+# (exact versions from package-lock.json), a Chromium-based browser, and tmux for the tests.
 # On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
 set -eu
 cd "$(dirname "$0")/.."
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# 22.18 is the first release that runs .ts files without a flag (type stripping).
+node_new_enough() {
+  node -e 'const [major, minor] = process.versions.node.split(".").map(Number);
+    process.exit(major > 22 || (major === 22 && minor >= 18) ? 0 : 1)' 2>/dev/null
+}
 
-if [ "$(node_major)" -lt 22 ]; then
+if ! node_new_enough; then
   if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
     echo "setup: installing Node.js 24 into /usr/local (found $(node --version 2>/dev/null || echo none))"
     npm install -g --prefix /usr/local --no-fund --no-audit node@24 >/dev/null
     hash -r 2>/dev/null || true
   fi
-  if [ "$(node_major)" -lt 22 ]; then
-    echo "setup: bookout needs Node.js 22 or newer (24 recommended). Install it from https://nodejs.org and run this again." >&2
+  if ! node_new_enough; then
+    echo "setup: bookout needs Node.js 22.18 or newer (24 recommended), found $(node --version 2>/dev/null || echo none). Install it from https://nodejs.org and run this again." >&2
     exit 1
   fi
 fi
 echo "setup: node $(node --version)"
 
 npm ci --no-fund --no-audit
+
+# tmux: the test of the live display runs bookout in a terminal of 80 x 24 (skipped where tmux is missing).
+if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing tmux from the Debian/Ubuntu packages (for the terminal test)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; } ||
+    echo "setup: could not install tmux; the terminal test will be skipped" >&2
+fi
 
 if node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); const b = m.findBrowser(process.env.BROWSER_PATH || undefined); console.log('setup: browser ' + b.executablePath);" 2>/dev/null; then
   exit 0

@@ -17,7 +17,7 @@ const FLAT_RATIO = 1.25;
 export function checksTable(checks: readonly Check[]): string {
   const width = Math.max(...checks.map((check) => check.name.length));
   return [
-    'result  check'.padEnd(width + 8) + '  found',
+    `${'result  check'.padEnd(width + 8)}  found`,
     ...checks.map((check) => `${check.ok ? 'PASS' : 'FAIL'}    ${check.name.padEnd(width)}  ${check.detail}`),
   ].join('\n');
 }

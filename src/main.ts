@@ -2,12 +2,22 @@
 // bookout: downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in a dealer inventory.
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
-import { addSettingFlags, settingsFrom, settingsHelp } from './cli/program.ts';
+import {
+  addSettingFlags,
+  BOOKOUT_VERSION,
+  EXIT_CODES_HELP,
+  examplesHelp,
+  HELP_WIDTH,
+  settingsFrom,
+  settingsHelp,
+} from './cli/program.ts';
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
 import { validateCommand } from './cli/validate.ts';
+import { messageOf } from './engine/failure.ts';
 import { UserError } from './errors.ts';
 import { runBookout } from './job/run-bookout.ts';
+import { valuesOnline } from './portal/values-online/index.ts';
 import { ConsoleOutput } from './ui/console.ts';
 
 // Keep node's heap small: proving thousands of PDFs makes a lot of short-lived garbage, which V8
@@ -19,9 +29,7 @@ const output = new ConsoleOutput();
 // A stray rejection must not end an overnight run half-way (the state on disk would be safe, but
 // the session would stay open): say it, and go on.
 process.on('unhandledRejection', (reason) => {
-  output.line(
-    `bookout: internal warning (please report it): ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}`,
-  );
+  output.line(`bookout: internal warning (please report it): ${messageOf(reason)}`);
 });
 
 function buildProgram(): Command {
@@ -29,8 +37,19 @@ function buildProgram(): Command {
     .description(
       'Downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in the dealer inventory, in parallel and resumably.',
     )
+    .version(BOOKOUT_VERSION, '-v, --version', 'print the version of bookout')
+    .configureHelp({ helpWidth: HELP_WIDTH })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.addHelpText(
+    'after',
+    `\n${examplesHelp([
+      ['bookout demo', 'the whole job against the built-in simulated portal'],
+      ['bookout run', 'download every PDF (JD_USER and JD_PASS in .env); run again to continue'],
+      ['bookout status --json', 'the progress of the latest run, for a script'],
+      ['bookout run --help', "the options of a command (and its settings' variables)"],
+    ])}\n\n${EXIT_CODES_HELP}`,
+  );
 
   addSettingFlags(
     program
@@ -38,27 +57,33 @@ function buildProgram(): Command {
       .description(
         "Export the inventory and download every vehicle's PDF (blocks until done; run again to continue an unfinished run)",
       )
-      .option('--new', 'start a new run folder even if the latest run is unfinished')
-      .option('--retry-failed', 'continue the latest run and try its failed vehicles again')
+      .addOption(new Option('--new', 'start a new run folder even if the latest run is unfinished').conflicts('run'))
+      .option('--run <folder>', 'continue this run folder instead of the latest one')
+      .option('--retry-failed', 'continue the latest run (or --run) and try its failed vehicles again')
       .addOption(
-        new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto'),
+        new Option('--progress <mode>', 'progress display: live on a terminal, plain lines otherwise')
+          .choices(['auto', 'live', 'plain'])
+          .default('auto'),
       ),
   )
     .addHelpText('after', settingsHelp())
     .action(
       async (
-        options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
+        options: { new?: boolean; run?: string; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
         command: Command,
       ) => {
         const settings = settingsFrom(command, ['username', 'password']);
-        const outcome = await interruptible(output, (stopSignal) =>
+        const outcome = await interruptible(output, ({ stop, onQuit }) =>
           runBookout({
+            portalKind: valuesOnline,
             settings,
             output,
             forceNew: options.new,
             retryFailed: options.retryFailed,
+            runFolder: options.run,
             progress: options.progress,
-            stopSignal,
+            stopSignal: stop,
+            onQuit,
           }),
         );
         process.exitCode = outcome.exitCode;
@@ -68,20 +93,35 @@ function buildProgram(): Command {
   program
     .command('status')
     .description('Show the progress of a run (also while it runs, from another terminal)')
-    .option('--out <folder>', 'download folder (DOWNLOAD_FOLDER)')
+    .option('--out <folder>', 'download folder; default ./downloads (env: DOWNLOAD_FOLDER)')
     .option('--run <folder>', 'a run folder; default: the latest one')
+    .option('--json', 'print one JSON object (for scripts and monitoring)')
     .option('--env-file <path>', 'settings file to read instead of ./.env')
-    .action((options: { run?: string }, command: Command) => {
-      process.exitCode = statusCommand(output, settingsFrom(command), options.run);
+    .addHelpText(
+      'after',
+      `\n${examplesHelp([
+        ['bookout status', 'the latest run under ./downloads'],
+        ['bookout status --json --run "downloads/11-22-2026"', 'that run, as JSON (see the README for the fields)'],
+      ])}`,
+    )
+    .action((options: { run?: string; json?: boolean }, command: Command) => {
+      process.exitCode = statusCommand(output, settingsFrom(command), options.run, { json: options.json });
     });
 
   program
     .command('validate')
     .description('Prove every PDF of a run again: a PDF, complete, of its own vehicle')
-    .option('--fix', 'put bad or missing PDFs back in the queue (then run bookout run)')
-    .option('--out <folder>', 'download folder (DOWNLOAD_FOLDER)')
+    .option('--fix', 'put bad or missing PDFs back in the queue (then: bookout run --run <folder>)')
+    .option('--out <folder>', 'download folder; default ./downloads (env: DOWNLOAD_FOLDER)')
     .option('--run <folder>', 'a run folder; default: the latest one')
     .option('--env-file <path>', 'settings file to read instead of ./.env')
+    .addHelpText(
+      'after',
+      `\n${examplesHelp([
+        ['bookout validate', 'prove the PDFs of the latest run; exit code 1 when some are bad or missing'],
+        ['bookout validate --fix', 'queue the bad and missing ones again; it prints the bookout run to fetch them'],
+      ])}`,
+    )
     .action(async (options: { run?: string; fix?: boolean }, command: Command) => {
       process.exitCode = await validateCommand(output, settingsFrom(command), options.run, options.fix === true);
     });
@@ -92,6 +132,13 @@ function buildProgram(): Command {
     .option('--vehicles <n>', 'inventory size of the simulated portal', '40')
     .option('--workers <n>', 'tabs', '5')
     .option('--out <folder>', 'where the demo run folders go', 'demo-output')
+    .addHelpText(
+      'after',
+      `\n${examplesHelp([
+        ['bookout demo', '40 vehicles with 5 tabs; the PDFs land in demo-output/'],
+        ['bookout demo --vehicles 200 --workers 8', 'a bigger inventory, more tabs'],
+      ])}`,
+    )
     .action(async (options: { vehicles: string; workers: string; out: string }) => {
       const { demoCommand } = await import('./cli/demo.ts');
       process.exitCode = await demoCommand(output, options);
@@ -110,13 +157,12 @@ async function main(): Promise<void> {
       output.line(`bookout: ${error.message}`);
       process.exitCode = error.exitCode;
     } else {
-      output.line(
-        `bookout stopped by an unexpected problem: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      output.line(`bookout stopped by an unexpected problem: ${messageOf(error)}`);
       if (process.env.BOOKOUT_DEBUG && error instanceof Error) output.line(error.stack ?? '');
       process.exitCode = 4;
     }
   }
 }
 
-await main();
+// Not a top-level await: the single binary runs this bundled as CommonJS, which has none (main() catches everything).
+void main();

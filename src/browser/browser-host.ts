@@ -1,6 +1,10 @@
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
+import { settleWithin } from '../engine/time-limits.ts';
 import { launchChromium, type LaunchOptions } from './launch.ts';
-import { RequestInterceptor, type InterceptorOptions } from './request-interceptor.ts';
+import { RequestInterceptor } from './request-interceptor.ts';
+
+/** Closing the browser may take this long; after that bookout goes on without waiting for it. */
+const CLOSE_TIMEOUT_MS = 5000;
 
 /**
  * Owns the one browser and its one context (one login shared by all tabs). When the browser
@@ -9,24 +13,22 @@ import { RequestInterceptor, type InterceptorOptions } from './request-intercept
  */
 export class BrowserHost {
   readonly options: LaunchOptions;
+  /** Request rules of the browser; they carry over to a relaunched one. */
+  readonly interceptor = new RequestInterceptor();
   #browser: Browser | null = null;
   #context: BrowserContext | null = null;
-  /** Request rules of the browser; they carry over to a relaunched one. */
-  readonly interceptor: RequestInterceptor;
   #cookies: Cookie[] = [];
   #closing = false;
-  relaunches = 0;
 
-  constructor(options: LaunchOptions, interceptorOptions: InterceptorOptions = {}) {
+  constructor(options: LaunchOptions) {
     this.options = options;
-    this.interceptor = new RequestInterceptor(interceptorOptions);
   }
 
   async start(): Promise<void> {
     this.#browser = await launchChromium(this.options);
     this.#context = await this.#browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     this.#context.setDefaultTimeout(60_000);
-    await this.interceptor.attach(this.#browser, this.#context);
+    await this.interceptor.attach(this.#browser);
     if (this.#cookies.length > 0) await this.#context.addCookies(this.#cookies);
   }
 
@@ -44,21 +46,21 @@ export class BrowserHost {
     return this.context.newPage();
   }
 
-  /** Copies the context's cookies so a relaunch can restore them. Call after login. */
+  /** The context's cookies now (remembered, so a relaunch can restore them). */
   async rememberCookies(): Promise<Cookie[]> {
     if (this.isAlive()) this.#cookies = await this.context.cookies();
     return this.#cookies;
   }
 
-  /** Cookies to restore, for example from a previous process. */
-  setCookies(cookies: Cookie[]): void {
+  /** Puts cookies into the context (and keeps them for a relaunch), for example a saved session. */
+  async restoreCookies(cookies: Cookie[]): Promise<void> {
     this.#cookies = cookies;
+    if (this.#context) await this.#context.addCookies(cookies);
   }
 
   /** Closes what is left of the browser and starts a new one with the remembered cookies. */
   async relaunch(): Promise<void> {
     await this.#closeBrowser();
-    this.relaunches += 1;
     await this.start();
   }
 
@@ -71,6 +73,6 @@ export class BrowserHost {
     const browser = this.#browser;
     this.#browser = null;
     this.#context = null;
-    await browser?.close().catch(() => undefined);
+    if (browser) await settleWithin(browser.close(), CLOSE_TIMEOUT_MS);
   }
 }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { findBrowser } from './find-browser.ts';
 
@@ -5,6 +6,11 @@ export interface LaunchOptions {
   headless: boolean;
   /** Explicit browser executable; found automatically when absent. */
   executablePath?: string;
+  /**
+   * Where the browser's profile, downloads and own temp files go instead of the system temp folder
+   * itself (a folder of this run, removed at its end or by the next start: see claimScratchFolder).
+   */
+  scratchFolder?: string;
 }
 
 /**
@@ -24,18 +30,55 @@ export function chromiumArgs(): string[] {
   return args;
 }
 
+/** Names of variables that may hold a secret: the browser never gets them. */
+const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i;
+
+/** This process's environment without anything that may hold a secret (the portal password first). */
+export function browserEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !SECRET_NAME.test(name) && name !== 'JD_USER') clean[name] = value;
+  }
+  return clean;
+}
+
 export async function launchChromium(options: LaunchOptions): Promise<Browser> {
   const found = findBrowser(options.executablePath);
-  return chromium.launch({
-    executablePath: found.executablePath,
-    headless: options.headless,
-    args: chromiumArgs(),
-    // bookout handles Ctrl-C itself: it must log out before the browser closes.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-    // Playwright turns the back/forward cache off; bookout wants it: going back from a vehicle to
-    // the inventory then costs the portal no request (see BookoutTab).
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  });
+  const env = browserEnvironment();
+  if (options.scratchFolder) for (const name of ['TMPDIR', 'TEMP', 'TMP']) env[name] = options.scratchFolder;
+  const launch = () =>
+    chromium.launch({
+      executablePath: found.executablePath,
+      env,
+      headless: options.headless,
+      args: chromiumArgs(),
+      downloadsPath: options.scratchFolder,
+      // bookout handles Ctrl-C itself: it must log out before the browser closes.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      // Playwright turns the back/forward cache off; bookout wants it: going back from a vehicle to
+      // the inventory then costs the portal no request (see VehicleReportTab).
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    });
+  return options.scratchFolder ? withTempFolder(options.scratchFolder, launch) : launch();
+}
+
+/**
+ * Playwright makes the browser's profile folder in the system temp folder, which it finds through
+ * these variables when it launches: point them at `folder` meanwhile.
+ */
+async function withTempFolder<V>(folder: string, work: () => Promise<V>): Promise<V> {
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const names = ['TMPDIR', 'TEMP', 'TMP'];
+  const saved = names.map((name) => process.env[name]);
+  for (const name of names) process.env[name] = folder;
+  try {
+    return await work();
+  } finally {
+    names.forEach((name, index) => {
+      if (saved[index] === undefined) delete process.env[name];
+      else process.env[name] = saved[index];
+    });
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, CDPSession } from 'playwright-core';
 
 /** DevTools resource types (the ones bookout names; DevTools has a few more). */
@@ -12,6 +13,13 @@ export type ResourceType =
   | 'Fetch'
   | 'Other';
 
+/** A document request the browser was about to send, held back: to be sent once, by whoever claims it. */
+export interface HeldRequest {
+  url: string;
+  /** The browser's request headers (for the referer). */
+  headers: Record<string, string>;
+}
+
 export interface FetchedResponse {
   url: string;
   status: number;
@@ -20,15 +28,10 @@ export interface FetchedResponse {
   body: Buffer;
 }
 
-/** A document request the browser was about to send, held back for a taker. */
-export interface TakenRequest {
-  url: string;
-  /** Sends the request once, from node with the browser's cookies (redirects followed). */
-  fetch(): Promise<FetchedResponse>;
-}
-
-/** Takes a held request and returns the HTML page the browser shows instead. */
-export type RequestTaker = (request: TakenRequest) => Promise<string>;
+/** A held request's tab shows a page whose title is this prefix and the request's token. */
+export const HELD_TITLE_PREFIX = 'bookout-held:';
+/** A held request nobody claimed (its tab was closed meanwhile) is dropped after this long. */
+const UNCLAIMED_TTL_MS = 120_000;
 
 interface PausedEvent {
   requestId: string;
@@ -36,37 +39,28 @@ interface PausedEvent {
   resourceType: ResourceType;
 }
 
-export interface InterceptorOptions {
-  /** How long a taken request may take. Default 180000 ms. */
-  fetchTimeoutMs?: number;
-}
-
 /**
  * Request interception for the whole browser, through one browser-level DevTools session (the
  * Fetch domain). Playwright's routes are not used on purpose: with a route, Playwright turns the
- * HTTP cache off (every page would load all its scripts again from the portal) and sends every
- * request of every tab through node. Here the browser pauses only what a rule names: resource
- * types to block, and document requests, of which the ones whose URL matches are taken.
+ * HTTP cache off (every page would load all its scripts again) and sends every request of every
+ * tab through node. Here the browser pauses only what a rule names: resource types to block, and
+ * document requests, of which the ones whose URL matches a held pattern are held.
  *
- * A taken request is sent from node, through the context's request API (same cookie jar): it then
- * does not hold one of the browser's six connections per host while the server works on it.
+ * A held request is not sent by the browser: its tab shows a small page whose title carries a
+ * token, and the code that owns that tab claims the request by the token and sends it itself, with
+ * the cookies of the tab's own context (so each account's reports go with its own session), from
+ * node, where it does not hold one of the browser's six connections per host while the server works.
  *
  * Rules survive a relaunch: `attach` applies them to each new browser.
  */
 export class RequestInterceptor {
-  readonly fetchTimeoutMs: number;
   #session: CDPSession | null = null;
-  #context: BrowserContext | null = null;
   #blockedTypes: ResourceType[] = [];
-  #take: { url: RegExp; taker: RequestTaker } | null = null;
+  #heldPatterns: RegExp[] = [];
+  #held = new Map<string, HeldRequest>();
 
-  constructor(options: InterceptorOptions = {}) {
-    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 180_000;
-  }
-
-  /** Starts intercepting in `browser` (whose pages live in `context`) with the current rules. */
-  async attach(browser: Browser, context: BrowserContext): Promise<void> {
-    this.#context = context;
+  /** Starts intercepting in `browser` with the current rules. */
+  async attach(browser: Browser): Promise<void> {
     this.#session = await browser.newBrowserCDPSession();
     this.#session.on('Fetch.requestPaused', (event) => void this.#onPaused(event as PausedEvent));
     await this.#apply();
@@ -78,18 +72,25 @@ export class RequestInterceptor {
     await this.#apply();
   }
 
-  /** Document requests whose URL matches `url` go to `taker`; the browser shows the page it returns. */
-  async takeDocuments(url: RegExp, taker: RequestTaker): Promise<void> {
-    this.#take = { url, taker };
+  /** Document requests whose URL matches `url` are held from now on (see the class comment). */
+  async holdDocuments(url: RegExp): Promise<void> {
+    if (this.#heldPatterns.some((pattern) => pattern.source === url.source && pattern.flags === url.flags)) return;
+    this.#heldPatterns.push(url);
     await this.#apply();
+  }
+
+  /** The held request behind `token` (read from its tab's title), once; undefined when unknown or expired. */
+  claim(token: string): HeldRequest | undefined {
+    const held = this.#held.get(token);
+    this.#held.delete(token);
+    return held;
   }
 
   async #apply(): Promise<void> {
     if (!this.#session) return;
-    const types = [...this.#blockedTypes, ...(this.#take ? ['Document' as const] : [])];
-    await this.#session.send('Fetch.enable', {
-      patterns: types.map((resourceType) => ({ resourceType, requestStage: 'Request' as const })),
-    });
+    const types = [...this.#blockedTypes, ...(this.#heldPatterns.length ? ['Document' as const] : [])];
+    const patterns = types.map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
+    await this.#session.send('Fetch.enable', { patterns });
   }
 
   async #onPaused(event: PausedEvent): Promise<void> {
@@ -98,14 +99,11 @@ export class RequestInterceptor {
     try {
       if (this.#blockedTypes.includes(event.resourceType)) {
         await session.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'BlockedByClient' });
-      } else if (event.resourceType === 'Document' && this.#take?.url.test(event.request.url)) {
-        const page = await this.#take.taker({ url: event.request.url, fetch: () => this.#fetch(event) });
-        await session.send('Fetch.fulfillRequest', {
-          requestId: event.requestId,
-          responseCode: 200,
-          responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }],
-          body: Buffer.from(page).toString('base64'),
-        });
+      } else if (
+        event.resourceType === 'Document' &&
+        this.#heldPatterns.some((pattern) => pattern.test(event.request.url))
+      ) {
+        await session.send('Fetch.fulfillRequest', this.#hold(event));
       } else {
         await session.send('Fetch.continueRequest', { requestId: event.requestId });
       }
@@ -118,24 +116,36 @@ export class RequestInterceptor {
     }
   }
 
-  async #fetch(event: PausedEvent): Promise<FetchedResponse> {
-    if (!this.#context) throw new Error('the browser is not started');
-    const referer = event.request.headers.Referer ?? event.request.headers.referer;
-    const response = await this.#context.request.get(event.request.url, {
-      headers: referer ? { referer } : {},
-      maxRedirects: 10,
-      failOnStatusCode: false,
-      timeout: this.fetchTimeoutMs,
-    });
-    try {
-      return {
-        url: response.url(),
-        status: response.status(),
-        headers: response.headers(),
-        body: await response.body(),
-      };
-    } finally {
-      await response.dispose(); // otherwise Playwright keeps every body in memory until the context closes
-    }
+  #hold(event: PausedEvent) {
+    const token = randomUUID();
+    this.#held.set(token, { url: event.request.url, headers: event.request.headers });
+    setTimeout(() => this.#held.delete(token), UNCLAIMED_TTL_MS).unref();
+    const page = `<!doctype html><title>${HELD_TITLE_PREFIX}${token}</title><p>bookout took this request over.</p>`;
+    return {
+      requestId: event.requestId,
+      responseCode: 200,
+      responseHeaders: [{ name: 'Content-Type', value: 'text/html; charset=utf-8' }],
+      body: Buffer.from(page).toString('base64'),
+    };
+  }
+}
+
+/** Sends a held request once, from node with `context`'s cookies (redirects followed). */
+export async function fetchHeld(
+  context: BrowserContext,
+  held: HeldRequest,
+  timeoutMs: number,
+): Promise<FetchedResponse> {
+  const referer = held.headers.Referer ?? held.headers.referer;
+  const response = await context.request.get(held.url, {
+    headers: referer ? { referer } : {},
+    maxRedirects: 10,
+    failOnStatusCode: false,
+    timeout: timeoutMs,
+  });
+  try {
+    return { url: response.url(), status: response.status(), headers: response.headers(), body: await response.body() };
+  } finally {
+    await response.dispose(); // otherwise Playwright keeps every body in memory until the context closes
   }
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadSettings } from '../config/settings.ts';
 import { UserError } from '../errors.ts';
 import { runBookout } from '../job/run-bookout.ts';
+import { valuesOnline } from '../portal/values-online/index.ts';
 import type { ConsoleOutput } from '../ui/console.ts';
 import { interruptible } from './signals.ts';
 
@@ -32,8 +33,8 @@ export async function demoCommand(
         BROWSER_PATH: process.env.BROWSER_PATH,
       },
     });
-    const outcome = await interruptible(output, (stopSignal) =>
-      runBookout({ settings, output, forceNew: true, stopSignal }),
+    const outcome = await interruptible(output, ({ stop, onQuit }) =>
+      runBookout({ settings, portalKind: valuesOnline, output, forceNew: true, stopSignal: stop, onQuit }),
     );
     const stats = portal.stats();
     const generations = Object.values(stats.pdf.byRef).reduce((sum, count) => sum + count, 0);

@@ -6,6 +6,7 @@ import { Ledger } from '../ledger/ledger.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
+import { valuesOnline } from '../portal/values-online/index.ts';
 import type { ConsoleOutput } from '../ui/console.ts';
 import { findRun } from './status.ts';
 
@@ -30,7 +31,7 @@ export async function validateCommand(
   const lock = fix ? lockForFix(paths.lock) : undefined;
   const ledger = fix ? Ledger.open(paths.ledger) : Ledger.openReadOnly(paths.ledger);
   try {
-    const store = new PdfStore(paths.pdfs, new DurableWriter(paths.temp));
+    const store = new PdfStore(paths.pdfs, new DurableWriter(paths.temp), valuesOnline.reportIdentity);
     const problems: Problem[] = [];
     let proven = 0;
     const vehicles = ledger.vehicles();
@@ -55,7 +56,7 @@ export async function validateCommand(
       for (const problem of problems)
         if (problem.file) renameSync(problem.file, join(rejected, `${problem.reference}.pdf`));
       ledger.requeue(problems.map((problem) => problem.reference));
-      output.line(`  ${problems.length} vehicles are queued again; run: bookout run`);
+      output.line(`  ${problems.length} vehicles are queued again; to fetch them: bookout run --run "${paths.root}"`);
     }
     return problems.length > 0 && !fix ? 1 : 0;
   } finally {

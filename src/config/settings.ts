@@ -23,6 +23,16 @@ export interface Settings {
   browserPath: string | undefined;
   pauseBetweenVehiclesMs: number;
   recycleTabEvery: number;
+  /** A step is never taken for a hang before this; beyond it, a multiple of the step's observed p99 decides. */
+  hangFloorMs: number;
+  /** After the queue drains, vehicles that failed for a passing reason get one more round. */
+  finalSweep: boolean;
+  /** How long the final sweep waits before it starts (the portal gets a rest). */
+  sweepCooldownMs: number;
+  /** Also write the log as JSON lines (run_data/bookout.jsonl). */
+  logJson: boolean;
+  /** Keep the computer from going to sleep while a run works. */
+  keepAwake: boolean;
 }
 
 type Key = keyof Settings;
@@ -33,16 +43,22 @@ interface Definition<K extends Key> {
   aliases?: string[];
   /** Commander option attribute name, when the setting also has a flag. */
   flag?: string;
+  /** What the flag's value is, in its help: "<n>", "<seconds>", "<folder>". */
+  placeholder?: string;
   description: string;
   defaultText: string;
   parse: (raw: string, name: string) => Settings[K];
   fallback?: Settings[K];
 }
 
+// Plain decimal digits only: Number() would also take "", "+4", "0x4" and "1e1".
+const WHOLE_NUMBER = /^\d+$/;
+const DECIMAL_NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
+
 function integer(min: number, max: number) {
   return (raw: string, name: string): number => {
-    const value = Number(raw.trim());
-    if (!Number.isInteger(value) || value < min || value > max)
+    const value = WHOLE_NUMBER.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!(value >= min && value <= max))
       throw new Error(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
     return value;
   };
@@ -50,8 +66,8 @@ function integer(min: number, max: number) {
 
 function seconds(min: number, max: number) {
   return (raw: string, name: string): number => {
-    const value = Number(raw.trim());
-    if (!Number.isFinite(value) || value < min || value > max)
+    const value = DECIMAL_NUMBER.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (!(value >= min && value <= max))
       throw new Error(`${name} must be a number of seconds from ${min} to ${max} (got "${raw}")`);
     return Math.round(value * 1000);
   };
@@ -87,6 +103,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'username',
     env: 'JD_USER',
     flag: 'user',
+    placeholder: '<name>',
     description: 'Portal user name',
     defaultText: '(required)',
     parse: text,
@@ -105,6 +122,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'portalUrl',
     env: 'PORTAL_URL',
     flag: 'portalUrl',
+    placeholder: '<url>',
     description: 'Portal address',
     defaultText: 'https://extapps.jdpowervalues.com',
     parse: portalUrl,
@@ -114,6 +132,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'downloadFolder',
     env: 'DOWNLOAD_FOLDER',
     flag: 'out',
+    placeholder: '<folder>',
     description: 'Folder that holds the run folders',
     defaultText: './downloads',
     parse: text,
@@ -124,6 +143,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'WORKERS',
     aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'],
     flag: 'workers',
+    placeholder: '<n>',
     description: 'Tabs working in parallel (one login)',
     defaultText: '5',
     parse: integer(1, 32),
@@ -151,6 +171,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'taskTimeoutMs',
     env: 'TASK_TIMEOUT',
     flag: 'taskTimeout',
+    placeholder: '<seconds>',
     description: 'Seconds one vehicle may take before its tab is closed and it is retried',
     defaultText: '180',
     parse: seconds(10, 3600),
@@ -160,6 +181,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'stallTimeoutMs',
     env: 'STALL_TIMEOUT',
     flag: 'stallTimeout',
+    placeholder: '<seconds>',
     description: 'Seconds a tab may show no progress before the watchdog replaces it',
     defaultText: '90',
     parse: seconds(5, 3600),
@@ -169,6 +191,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'maxRetries',
     env: 'MAX_RETRIES',
     flag: 'retries',
+    placeholder: '<n>',
     description: 'Retries per vehicle after a failure',
     defaultText: '2',
     parse: integer(0, 10),
@@ -178,6 +201,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'retryDelayMs',
     env: 'RETRY_DELAY',
     flag: 'retryDelay',
+    placeholder: '<seconds>',
     description: 'Seconds before the first retry of a vehicle; doubles each time, at most 120',
     defaultText: '5',
     parse: seconds(0, 120),
@@ -187,6 +211,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'maxDownloads',
     env: 'MAX_DOWNLOADS',
     flag: 'maxDownloads',
+    placeholder: '<n>',
     description: 'Vehicles to start in this invocation',
     defaultText: 'all',
     parse: integer(1, 1_000_000),
@@ -196,6 +221,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'browserPath',
     env: 'BROWSER_PATH',
     flag: 'browser',
+    placeholder: '<path>',
     description: 'Browser executable (Chrome, Edge or Chromium)',
     defaultText: 'found automatically',
     parse: text,
@@ -205,6 +231,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     key: 'pauseBetweenVehiclesMs',
     env: 'PAUSE_BETWEEN_VEHICLES',
     flag: 'pause',
+    placeholder: '<seconds>',
     description: 'Seconds each tab waits between vehicles',
     defaultText: '0',
     parse: seconds(0, 600),
@@ -217,6 +244,51 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     defaultText: '50',
     parse: integer(0, 100_000),
     fallback: 50,
+  },
+  hangFloorMs: {
+    key: 'hangFloorMs',
+    env: 'HANG_FLOOR',
+    flag: 'hangFloor',
+    placeholder: '<seconds>',
+    description: "Seconds a step may always take; beyond it, 4 x the step's own p99 (at most STALL_TIMEOUT) is a hang",
+    defaultText: '5',
+    parse: seconds(1, 3600),
+    fallback: 5000,
+  },
+  finalSweep: {
+    key: 'finalSweep',
+    env: 'FINAL_SWEEP',
+    description: 'Give vehicles that failed for a passing reason one more round at the end',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
+  },
+  sweepCooldownMs: {
+    key: 'sweepCooldownMs',
+    env: 'SWEEP_COOLDOWN',
+    flag: 'sweepCooldown',
+    placeholder: '<seconds>',
+    description: 'Seconds to wait before the final sweep',
+    defaultText: '30',
+    parse: seconds(0, 3600),
+    fallback: 30_000,
+  },
+  logJson: {
+    key: 'logJson',
+    env: 'LOG_JSON',
+    flag: 'logJson',
+    description: 'Also write the log as JSON lines to run_data/bookout.jsonl',
+    defaultText: 'false',
+    parse: boolean,
+    fallback: false,
+  },
+  keepAwake: {
+    key: 'keepAwake',
+    env: 'KEEP_AWAKE',
+    description: 'Keep the computer from going to sleep while a run works',
+    defaultText: 'true',
+    parse: boolean,
+    fallback: true,
   },
 };
 
@@ -232,15 +304,19 @@ export interface SettingsSources {
 
 /** Reads `.env`, the environment and flags (flags win, then the environment, then .env). */
 export function loadSettings(sources: SettingsSources = {}): Settings {
-  const env = { ...readEnvFile(sources.envFile), ...stripUndefined(sources.env ?? process.env) };
+  const envFile = readEnvFile(sources.envFile);
+  const env = { ...envFile.values, ...stripUndefined(sources.env ?? process.env) };
   const flags = sources.flags ?? {};
   const problems: string[] = [];
+  let missing = false;
   const settings: Partial<Record<Key, unknown>> = {};
   for (const definition of Object.values(SETTINGS) as Array<Definition<Key>>) {
     const { raw, name } = rawValue(definition, flags, env);
     if (raw === undefined) {
-      if (sources.require?.includes(definition.key))
+      if (sources.require?.includes(definition.key)) {
         problems.push(`${definition.env} is not set (${definition.description.toLowerCase()})`);
+        missing = true;
+      }
       settings[definition.key] = definition.fallback;
       continue;
     }
@@ -250,7 +326,10 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
       problems.push((error as Error).message);
     }
   }
-  if (problems.length > 0) throw new UserError(`Settings are not valid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) {
+    const where = missing ? `\n${envFile.description}` : '';
+    throw new UserError(`Settings are not valid:\n  - ${problems.join('\n  - ')}${where}`);
+  }
   return settings as Settings;
 }
 
@@ -267,18 +346,47 @@ function rawValue(
   return { name: definition.env };
 }
 
-function readEnvFile(path: string | false | undefined): Record<string, string> {
-  if (path === false) return {};
+interface EnvFile {
+  values: Record<string, string>;
+  /** Which file was read (or where none was found), for the message about a missing setting. */
+  description: string;
+}
+
+function readEnvFile(path: string | false | undefined): EnvFile {
+  if (path === false) return { values: {}, description: 'No .env file is read for this command.' };
   const file = resolve(path ?? '.env');
   if (!existsSync(file)) {
     if (path) throw new UserError(`The settings file ${path} does not exist.`);
-    return {};
+    return { values: {}, description: `No .env file was found (looked for ${file}); the environment was read.` };
   }
   try {
-    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+    const values = parseEnv(decodeText(readFileSync(file))) as Record<string, string>;
+    return { values, description: `Settings were read from ${file} and the environment.` };
   } catch (error) {
     throw new UserError(`The settings file ${file} cannot be read: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The text of a settings file saved as UTF-8 (with or without the BOM Notepad writes) or as UTF-16 with a BOM
+ * (what PowerShell 5.1's `>` and Out-File write). node's parseEnv would keep a BOM as part of the first name.
+ */
+function decodeText(bytes: Uint8Array): string {
+  const encoding = utf16ByteOrderMark(bytes) ?? 'utf-8';
+  let text: string;
+  try {
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`it is not valid ${encoding.toUpperCase()} text; save it as UTF-8 (Notepad does)`);
+  }
+  if (text.includes('\0')) throw new Error('it is not a text file in UTF-8, or in UTF-16 with a BOM; save it as UTF-8');
+  return text;
+}
+
+function utf16ByteOrderMark(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
 }
 
 function stripUndefined(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -9,26 +9,35 @@ export interface Task {
   readonly freeRetries: number;
 }
 
-/** Where tasks come from and where their outcome goes. Implemented by the ledger. */
+/**
+ * Where tasks come from and where their outcome goes. A lease has an owner and an expiry: a task
+ * whose lease expired (its worker died) may be leased again. Implemented by the ledger; the engine's
+ * tests use the in-memory queue.
+ */
 export interface TaskQueue<T extends Task, R> {
-  /** Lease the next task that is ready now to `owner`; null when none is ready now. */
-  lease(owner: string, now: number): T | null;
+  /** Lease the next task that is ready now to `owner` until `until`; null when none is ready now. */
+  lease(owner: string, now: number, until: number): Promise<T | null>;
+  /** Keep `owner`'s lease of the task until `until` (the task makes progress). */
+  renew(task: T, owner: string, until: number): Promise<void>;
   /** Earliest time a waiting (backed-off) task becomes ready; null when none waits. */
-  nextReadyAt(): number | null;
-  /** Tasks that still need work, leased ones included. */
-  unfinishedCount(): number;
-  complete(task: T, result: R, durationMs: number): void;
+  nextReadyAt(): Promise<number | null>;
+  complete(task: T, result: R): Promise<void>;
   /** Put the task back, ready at `notBefore`. `counted` says whether this used up an attempt. */
-  retry(task: T, failure: TaskFailure, notBefore: number, counted: boolean): void;
-  giveUp(task: T, failure: TaskFailure): void;
+  retry(task: T, failure: TaskFailure, notBefore: number, counted: boolean): Promise<void>;
+  giveUp(task: T, failure: TaskFailure): Promise<void>;
   /** Return a leased task untouched (the run is stopping). */
-  release(task: T): void;
+  release(task: T): Promise<void>;
 }
 
 /** A worker's private resource (for bookout: one browser tab). */
 export interface Slot {
   /** False once the resource died (closed tab, crashed browser): the worker then makes a new one. */
   isUsable(): boolean;
+  /**
+   * Brings the resource back to a known state after a failed task (nothing of the old task still
+   * running on it). False when that is not possible: the worker then replaces the slot.
+   */
+  reset?(): Promise<boolean>;
   /** Free the resource. Disposing must also stop any work still running on it. */
   dispose(): Promise<void>;
 }
@@ -38,7 +47,7 @@ export interface SlotFactory<S extends Slot> {
 }
 
 export interface TaskContext {
-  /** Aborted when the task timed out, stalled or the run is stopping. */
+  /** Aborted when the task timed out, stalled, ended, or the run is stopping. */
   readonly signal: AbortSignal;
   /** Report progress: names the current step and feeds the watchdog. */
   step(name: string): void;

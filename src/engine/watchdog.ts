@@ -1,38 +1,43 @@
 import { TaskFailure } from './failure.ts';
+import type { StepTimings } from './step-timing.ts';
 import type { WorkerView } from './worker-pool.ts';
-
-export interface WatchdogOptions {
-  /** A task whose current step shows no progress for this long is stopped and retried. Default 90000 ms. */
-  stallTimeoutMs: number;
-  /** How often to look. Default 5000 ms (or a quarter of the stall timeout if that is shorter). */
-  checkEveryMs: number;
-}
 
 export interface Watched {
   snapshot(): WorkerView[];
   abortTask(workerId: number, failure: TaskFailure): boolean;
 }
 
-/** Finds workers stuck in one step (a hung page, a popup that never comes) and stops their task. */
+export interface Hang {
+  view: WorkerView;
+  waitedMs: number;
+  limitMs: number;
+}
+
+/**
+ * Finds workers stuck in one step (an answer that never comes, a popup that never opens) and stops
+ * their task as a hang. How long a step may take comes from that step's own observed timings.
+ */
 export class Watchdog {
-  readonly options: WatchdogOptions;
+  readonly checkEveryMs: number;
   #pool: Watched;
-  #onStall: (view: WorkerView) => void;
+  #timings: StepTimings;
+  #onHang: (hang: Hang) => void;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
     pool: Watched,
-    options: Partial<WatchdogOptions> = {},
-    onStall: (view: WorkerView) => void = () => undefined,
+    timings: StepTimings,
+    onHang: (hang: Hang) => void = () => undefined,
+    checkEveryMs = 1000,
   ) {
-    const stallTimeoutMs = options.stallTimeoutMs ?? 90_000;
-    this.options = { stallTimeoutMs, checkEveryMs: options.checkEveryMs ?? Math.min(5000, stallTimeoutMs / 4) };
     this.#pool = pool;
-    this.#onStall = onStall;
+    this.#timings = timings;
+    this.#onHang = onHang;
+    this.checkEveryMs = checkEveryMs;
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => this.check(), this.options.checkEveryMs);
+    this.#timer ??= setInterval(() => this.check(), this.checkEveryMs);
     this.#timer.unref();
   }
 
@@ -44,10 +49,14 @@ export class Watchdog {
   /** One look at every worker. */
   check(now = Date.now()): void {
     for (const view of this.#pool.snapshot()) {
-      if (view.state !== 'working' || now - view.since < this.options.stallTimeoutMs) continue;
-      const seconds = Math.round((now - view.since) / 1000);
-      const failure = new TaskFailure('transient', `no progress for ${seconds} s in step "${view.step ?? 'unknown'}"`);
-      if (this.#pool.abortTask(view.id, failure)) this.#onStall(view);
+      if (view.state !== 'working') continue;
+      const step = view.step ?? 'unknown';
+      const waitedMs = now - view.since;
+      const limitMs = this.#timings.limitMs(step);
+      if (waitedMs < limitMs) continue;
+      const seconds = Math.round(waitedMs / 1000);
+      const failure = new TaskFailure('hang', `no answer for ${seconds} s in step "${step}"`);
+      if (this.#pool.abortTask(view.id, failure)) this.#onHang({ view, waitedMs, limitMs });
     }
   }
 }

@@ -1,18 +1,23 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { exponentialBackoff } from './backoff.ts';
-import { TaskFailure, isSharedKind, messageOf, type SharedFailureKind } from './failure.ts';
+import { EventHub, type PoolEvent } from './events.ts';
+import { TaskFailure, isCounted, isSharedKind, messageOf, type SharedFailureKind } from './failure.ts';
+import { FailureStorm } from './failure-storm.ts';
 import { RecoveryGate } from './gate.ts';
+import { StepTimings } from './step-timing.ts';
+import { pause, raceAbort, settleWithin, withTimeout } from './time-limits.ts';
 import type { Job, RecoveryHooks, Slot, SlotFactory, Task, TaskQueue } from './types.ts';
 import { WakeSignal } from './wake-signal.ts';
 
 export interface PoolOptions {
   /** Number of workers, each with its own slot. Default 5. */
   workers: number;
+  /** Names the leases of this pool's workers (`<owner>/worker-<n>`). Default `pool-<pid>`. */
+  owner: string;
   /** A task running longer is stopped (its slot disposed) and retried. Default 180000 ms. */
   taskTimeoutMs: number;
   /** Attempts per task, the first included. Default 3 (two retries). */
   maxAttempts: number;
-  /** Uncounted retries after shared failures before they start to count. Default 10. */
+  /** Uncounted retries (causes that were not the task's or the server's) before they start to count. Default 10. */
   maxFreeRetries: number;
   /** Delay before counted retry number n (1-based). Default: 5 s doubling, at most 2 min, with jitter. */
   retryDelayMs: (retry: number) => number;
@@ -20,38 +25,38 @@ export interface PoolOptions {
   pauseBetweenTasksMs: number;
   /** Replace a worker's slot after this many tasks to bound memory; 0 never. Default 50. */
   recycleSlotEvery: number;
+  /** A slot that failed this many tasks in a row is replaced instead of reset. Default 2. */
+  replaceSlotAfterFailures: number;
   /** How long creating a slot may take. Default 60000 ms. */
   slotCreateTimeoutMs: number;
+  /** How long resetting or disposing a slot may take before the worker drops it and goes on. Default 2000 ms. */
+  slotCloseTimeoutMs: number;
   /** Slot creations that may fail in a row on one worker before the run stops. Default 5. */
   maxSlotFailures: number;
   /** How long to wait for stopped work to wind down after its slot was disposed. Default 10000 ms. */
   abandonGraceMs: number;
+  /** While the run stops, closing a slot and winding its work down may take this long in all. Default 2000 ms. */
+  stopGraceMs: number;
+  /** Step durations, for hang detection (shared with the watchdog). Default: a new one. */
+  stepTimings: StepTimings;
 }
 
-export const poolDefaults: PoolOptions = {
+export const poolDefaults: Omit<PoolOptions, 'stepTimings'> = {
   workers: 5,
+  owner: `pool-${process.pid}`,
   taskTimeoutMs: 180_000,
   maxAttempts: 3,
   maxFreeRetries: 10,
   retryDelayMs: exponentialBackoff(),
   pauseBetweenTasksMs: 0,
   recycleSlotEvery: 50,
+  replaceSlotAfterFailures: 2,
   slotCreateTimeoutMs: 60_000,
+  slotCloseTimeoutMs: 2000,
   maxSlotFailures: 5,
   abandonGraceMs: 10_000,
+  stopGraceMs: 2000,
 };
-
-/** Optional listeners, for progress display, logs and statistics. */
-export interface PoolObserver<T extends Task> {
-  taskStarted?(worker: number, task: T): void;
-  taskStep?(worker: number, task: T, step: string): void;
-  taskSucceeded?(worker: number, task: T, durationMs: number): void;
-  taskRetrying?(worker: number, task: T, failure: TaskFailure, delayMs: number, counted: boolean): void;
-  taskFailed?(worker: number, task: T, failure: TaskFailure): void;
-  recoveryStarted?(kind: SharedFailureKind, failure: TaskFailure): void;
-  recoveryFinished?(kind: SharedFailureKind, durationMs: number): void;
-  slotReplaced?(worker: number, reason: string): void;
-}
 
 export interface WorkerView {
   id: number;
@@ -74,13 +79,16 @@ interface RunningTask<T> {
   controller: AbortController;
   startedAt: number;
   epoch: number;
+  leasedUntil: number;
 }
 
 interface WorkerState<S, T> {
   id: number;
+  owner: string;
   slot: S | null;
   tasksOnSlot: number;
   slotFailures: number;
+  failuresInRow: number;
   view: WorkerView;
   running: RunningTask<T> | null;
 }
@@ -90,42 +98,53 @@ export interface PoolParts<T extends Task, S extends Slot, R> {
   slots: SlotFactory<S>;
   job: Job<T, S, R>;
   recovery: RecoveryHooks;
-  /** Turns an unexpected error into a TaskFailure. Default: transient. */
+  /** Turns an unexpected error into a TaskFailure. Default: internal (a bug). */
   classify?: (error: unknown) => TaskFailure;
-  observer?: PoolObserver<T>;
 }
 
 /**
  * Runs tasks from a queue on N workers until the queue is empty, stop() is called or a fatal
  * failure happens. Knows nothing of what the tasks are: see Job, Slot and RecoveryHooks.
+ * What happens is published as data on `events`.
  */
 export class WorkerPool<T extends Task, S extends Slot, R> {
   readonly options: PoolOptions;
   readonly gate = new RecoveryGate();
+  readonly events: EventHub<PoolEvent<T>>;
   #parts: PoolParts<T, S, R>;
   #workers: Array<WorkerState<S, T>> = [];
   #stop = new AbortController();
   #wake = new WakeSignal();
+  #storm: FailureStorm;
   #fatal: TaskFailure | undefined;
 
-  constructor(parts: PoolParts<T, S, R>, options: Partial<PoolOptions> = {}) {
+  constructor(
+    parts: PoolParts<T, S, R>,
+    options: Partial<PoolOptions> = {},
+    onListenerError?: (error: unknown, event: PoolEvent<T>) => void,
+  ) {
     this.#parts = parts;
-    this.options = { ...poolDefaults, ...options };
+    this.options = { ...poolDefaults, stepTimings: new StepTimings(), ...options };
+    this.events = new EventHub(onListenerError);
+    this.#storm = new FailureStorm(this.options.workers, this.options.retryDelayMs);
+  }
+
+  get timings(): StepTimings {
+    return this.options.stepTimings;
   }
 
   async run(): Promise<PoolResult> {
-    this.#workers = Array.from({ length: this.options.workers }, (_, index) => ({
-      id: index + 1,
-      slot: null,
-      tasksOnSlot: 0,
-      slotFailures: 0,
-      view: { id: index + 1, state: 'starting', since: Date.now() },
-      running: null,
-    }));
+    this.#workers = Array.from({ length: this.options.workers }, (_, index) => this.#newWorker(index + 1));
     await Promise.all(this.#workers.map((worker) => this.#workerLoop(worker)));
     await Promise.all(this.#workers.map((worker) => this.#disposeSlot(worker)));
     if (this.#fatal) return { reason: 'fatal', fatal: this.#fatal };
     return { reason: this.#stop.signal.aborted ? 'stopped' : 'finished' };
+  }
+
+  #newWorker(id: number): WorkerState<S, T> {
+    const view: WorkerView = { id, state: 'starting', since: Date.now() };
+    const owner = `${this.options.owner}/worker-${id}`;
+    return { id, owner, slot: null, tasksOnSlot: 0, slotFailures: 0, failuresInRow: 0, view, running: null };
   }
 
   /** Stop leasing, stop the tasks in flight and hand them back untouched. */
@@ -142,7 +161,17 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     return this.#workers.map((worker) => ({ ...worker.view }));
   }
 
-  /** Stop one worker's current task (used by the watchdog). The task is retried as a transient failure. */
+  /** Stop every task in flight with `failure` (their slots are replaced); the run goes on. */
+  abortAll(failure: TaskFailure): void {
+    for (const worker of this.#workers) this.abortTask(worker.id, failure);
+  }
+
+  /** End the run with a fatal failure (its message is the run's reason to stop). */
+  fail(failure: TaskFailure): void {
+    this.#failRun(failure);
+  }
+
+  /** Stop one worker's current task (used by the watchdog). */
   abortTask(workerId: number, failure: TaskFailure): boolean {
     const running = this.#workers.find((worker) => worker.id === workerId)?.running;
     if (!running || running.controller.signal.aborted) return false;
@@ -163,23 +192,29 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       }
       const slot = await this.#ensureSlot(worker);
       if (!slot) continue;
-      const task = this.#parts.queue.lease(`worker-${worker.id}`, Date.now());
+      const now = Date.now();
+      const task = await this.#read(() => this.#parts.queue.lease(worker.owner, now, now + this.#leaseMs()));
+      if (task === undefined) break;
       if (!task) {
         if (await this.#waitForWork(worker)) continue;
         break;
       }
       await this.#process(worker, slot, task);
       this.#wake.notify();
-      if (this.options.pauseBetweenTasksMs > 0 && !this.stopping) {
-        await sleep(this.options.pauseBetweenTasksMs, undefined, { signal: this.#stop.signal }).catch(() => undefined);
-      }
+      if (this.options.pauseBetweenTasksMs > 0) await pause(this.options.pauseBetweenTasksMs, this.#stop.signal);
     }
     this.#setView(worker, { state: 'stopped' });
   }
 
+  /** A lease lasts as long as a task may, plus the time its abandoned work gets to wind down. */
+  #leaseMs(): number {
+    return this.options.taskTimeoutMs + this.options.abandonGraceMs + this.options.slotCloseTimeoutMs;
+  }
+
   /** Sleeps until work may be ready. Returns false when there is nothing left at all. */
   async #waitForWork(worker: WorkerState<S, T>): Promise<boolean> {
-    const readyAt = this.#parts.queue.nextReadyAt();
+    const readyAt = await this.#read(() => this.#parts.queue.nextReadyAt());
+    if (readyAt === undefined) return false;
     const othersBusy = this.#workers.some((other) => other.running !== null);
     if (readyAt === null && !othersBusy) return false;
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });
@@ -189,38 +224,31 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   async #ensureSlot(worker: WorkerState<S, T>): Promise<S | null> {
     if (worker.slot?.isUsable() && !this.#dueForRecycling(worker)) return worker.slot;
-    if (worker.slot) {
-      this.#parts.observer?.slotReplaced?.(worker.id, worker.slot.isUsable() ? 'recycled' : 'unusable');
-      await this.#disposeSlot(worker);
-    }
+    if (worker.slot) await this.#replaceSlot(worker, worker.slot.isUsable() ? 'recycled' : 'unusable');
     this.#setView(worker, { state: 'starting' });
     const epoch = this.gate.epoch;
     const creating = this.#parts.slots.create(worker.id);
     try {
-      worker.slot = await withTimeout(creating, this.options.slotCreateTimeoutMs, 'opening a new tab');
+      worker.slot = await withTimeout(creating, this.options.slotCreateTimeoutMs, 'opening a new worker slot');
       worker.tasksOnSlot = 0;
       worker.slotFailures = 0;
       return worker.slot;
     } catch (error) {
       creating.then((late) => late.dispose()).catch(() => undefined);
-      const failure = this.#classify(error);
-      worker.slotFailures += 1;
-      if (failure.kind === 'fatal' || worker.slotFailures >= this.options.maxSlotFailures) {
-        this.#failRun(
-          new TaskFailure(
-            'fatal',
-            `could not open a working tab ${worker.slotFailures} times in a row: ${failure.message}`,
-            { cause: error },
-          ),
-        );
-      } else if (isSharedKind(failure.kind)) {
-        await this.#recoverShared(failure, epoch);
-      } else {
-        await sleep(this.options.retryDelayMs(worker.slotFailures), undefined, { signal: this.#stop.signal }).catch(
-          () => undefined,
-        );
-      }
+      await this.#slotCreationFailed(worker, this.#classify(error), epoch, error);
       return null;
+    }
+  }
+
+  async #slotCreationFailed(worker: WorkerState<S, T>, failure: TaskFailure, epoch: number, error: unknown) {
+    worker.slotFailures += 1;
+    if (failure.kind === 'fatal' || worker.slotFailures >= this.options.maxSlotFailures) {
+      const message = `could not open a working slot ${worker.slotFailures} times in a row: ${failure.message}`;
+      this.#failRun(new TaskFailure('fatal', message, { cause: error }));
+    } else if (isSharedKind(failure.kind)) {
+      await this.#recoverShared(failure, epoch);
+    } else {
+      await pause(this.options.retryDelayMs(worker.slotFailures), this.#stop.signal);
     }
   }
 
@@ -228,10 +256,21 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     return this.options.recycleSlotEvery > 0 && worker.tasksOnSlot >= this.options.recycleSlotEvery;
   }
 
+  async #replaceSlot(worker: WorkerState<S, T>, reason: string): Promise<void> {
+    this.events.emit({ type: 'slot-replaced', worker: worker.id, reason });
+    await this.#disposeSlot(worker);
+  }
+
+  /** Disposes the worker's slot, but never waits longer than `slotCloseTimeoutMs` for it. */
   async #disposeSlot(worker: WorkerState<S, T>): Promise<void> {
     const slot = worker.slot;
     worker.slot = null;
-    if (slot) await slot.dispose().catch(() => undefined);
+    if (!slot) return;
+    const closing = slot.dispose().catch(() => undefined);
+    const limit = this.stopping ? this.options.stopGraceMs : this.options.slotCloseTimeoutMs;
+    if (!(await settleWithin(closing, limit))) {
+      this.events.emit({ type: 'slot-replaced', worker: worker.id, reason: 'closing it did not finish; dropped' });
+    }
   }
 
   async #process(worker: WorkerState<S, T>, slot: S, task: T): Promise<void> {
@@ -240,88 +279,145 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       controller: new AbortController(),
       startedAt: Date.now(),
       epoch: this.gate.epoch,
+      leasedUntil: Date.now() + this.#leaseMs(),
     };
     worker.running = running;
     worker.tasksOnSlot += 1;
     this.#setView(worker, { state: 'working', taskId: task.id, step: 'starting', taskStartedAt: running.startedAt });
-    this.#parts.observer?.taskStarted?.(worker.id, task);
+    this.events.emit({ type: 'task-started', worker: worker.id, task });
+    let outcome: { ok: true; result: R } | { ok: false; error: unknown };
     try {
-      const result = await this.#runWithTimeout(worker, slot, running);
-      const durationMs = Date.now() - running.startedAt;
-      this.#record(() => this.#parts.queue.complete(task, result, durationMs));
-      this.#parts.observer?.taskSucceeded?.(worker.id, task, durationMs);
+      outcome = { ok: true, result: await this.#runWithTimeout(worker, slot, running) };
     } catch (error) {
-      await this.#handleFailure(worker, running, error);
+      outcome = { ok: false, error };
     } finally {
-      worker.running = null;
-      this.#setView(worker, { state: 'idle' });
+      running.controller.abort(new TaskFailure('transient', 'attempt over')); // nothing of it may go on
+    }
+    if (outcome.ok) await this.#succeeded(worker, running, outcome.result);
+    else await this.#failed(worker, running, outcome.error);
+    worker.running = null;
+    this.#setView(worker, { state: 'idle' });
+  }
+
+  async #succeeded(worker: WorkerState<S, T>, running: RunningTask<T>, result: R): Promise<void> {
+    this.#recordStepEnd(worker);
+    worker.failuresInRow = 0;
+    const durationMs = Date.now() - running.startedAt;
+    if (await this.#write(() => this.#parts.queue.complete(running.task, result))) {
+      this.events.emit({ type: 'task-succeeded', worker: worker.id, task: running.task, durationMs });
     }
   }
 
+  async #failed(worker: WorkerState<S, T>, running: RunningTask<T>, error: unknown): Promise<void> {
+    const failure = this.#classify(error);
+    worker.failuresInRow += 1;
+    await this.#tidySlot(worker, failure);
+    await this.#handleFailure(worker, running, failure);
+  }
+
+  /** After a failed task the slot is reset to a known state, or replaced when that is not possible. */
+  async #tidySlot(worker: WorkerState<S, T>, failure: TaskFailure): Promise<void> {
+    const slot = worker.slot;
+    if (!slot || this.stopping) return;
+    const mustReplace = ['hang', 'slot', 'browser', 'internal'].includes(failure.kind);
+    if (mustReplace || worker.failuresInRow >= this.options.replaceSlotAfterFailures) {
+      await this.#replaceSlot(worker, `after a failure (${failure.kind})`);
+      return;
+    }
+    if (!slot.reset) return;
+    const reset = slot.reset().catch(() => false);
+    const ok = (await settleWithin(reset, this.options.slotCloseTimeoutMs)) && (await reset);
+    if (!ok) await this.#replaceSlot(worker, 'it could not be reset');
+  }
+
   async #runWithTimeout(worker: WorkerState<S, T>, slot: S, running: RunningTask<T>): Promise<R> {
-    const { controller, task } = running;
+    const { controller } = running;
     const seconds = Math.round(this.options.taskTimeoutMs / 1000);
-    const timer = setTimeout(
-      () => controller.abort(new TaskFailure('transient', `timed out after ${seconds} s`)),
-      this.options.taskTimeoutMs,
-    );
-    const context = {
-      signal: controller.signal,
-      step: (name: string) => {
-        if (controller.signal.aborted) return;
-        this.#setView(worker, { state: 'working', taskId: task.id, step: name, taskStartedAt: running.startedAt });
-        this.#parts.observer?.taskStep?.(worker.id, task, name);
-      },
-    };
-    const work = this.#parts.job.run(task, slot, context);
+    const timeoutFailure = () => new TaskFailure('hang', `timed out after ${seconds} s`);
+    const timer = setTimeout(() => controller.abort(timeoutFailure()), this.options.taskTimeoutMs);
+    const context = { signal: controller.signal, step: (name: string) => this.#step(worker, running, name) };
+    const work = this.#parts.job.run(running.task, slot, context);
     try {
       return await raceAbort(work, controller.signal);
     } catch (error) {
       if (!controller.signal.aborted) throw error;
-      // The task was abandoned (timeout, stall, stop): disposing its slot is what really stops it.
+      // The task was abandoned (timeout, hang, stop): disposing its slot is what really stops it.
       await this.#disposeSlot(worker);
-      await settleWithin(work, this.options.abandonGraceMs);
+      await settleWithin(work, this.stopping ? this.options.stopGraceMs : this.options.abandonGraceMs);
       throw controller.signal.reason;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  async #handleFailure(worker: WorkerState<S, T>, running: RunningTask<T>, error: unknown): Promise<void> {
+  #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string): void {
+    if (running.controller.signal.aborted) return;
+    this.#recordStepEnd(worker);
+    this.#setView(worker, { state: 'working', taskId: running.task.id, step: name, taskStartedAt: running.startedAt });
+    this.events.emit({ type: 'task-step', worker: worker.id, task: running.task, step: name });
+    this.#renewLease(worker, running);
+  }
+
+  /** The step on view ended normally: its duration teaches the hang detector. */
+  #recordStepEnd(worker: WorkerState<S, T>): void {
+    const view = worker.view;
+    if (view.state === 'working' && view.step && view.step !== 'starting') {
+      this.timings.record(view.step, Date.now() - view.since);
+    }
+  }
+
+  #renewLease(worker: WorkerState<S, T>, running: RunningTask<T>): void {
+    const now = Date.now();
+    const leaseMs = this.#leaseMs();
+    if (running.leasedUntil - now > (2 * leaseMs) / 3) return; // renewed recently enough
+    running.leasedUntil = now + leaseMs;
+    void this.#write(() => this.#parts.queue.renew(running.task, worker.owner, running.leasedUntil));
+  }
+
+  async #handleFailure(worker: WorkerState<S, T>, running: RunningTask<T>, failure: TaskFailure): Promise<void> {
     const { task } = running;
-    const queue = recordingQueue(this.#parts.queue, (fn) => this.#record(fn));
-    if (this.stopping) {
-      queue.release(task);
-      return;
-    }
-    let failure = this.#classify(error);
+    if (this.stopping) return void (await this.#write(() => this.#parts.queue.release(task)));
     if (failure.kind === 'fatal') {
-      queue.release(task);
-      this.#failRun(failure);
-      return;
+      await this.#write(() => this.#parts.queue.release(task));
+      return this.#failRun(failure);
     }
-    if (failure.kind === 'permanent') {
-      queue.giveUp(task, failure);
-      this.#parts.observer?.taskFailed?.(worker.id, task, failure);
-      return;
+    if (failure.kind === 'permanent') return this.#giveUp(worker, task, failure);
+    if (!isCounted(failure.kind) || this.#storm.isRaging(Date.now())) {
+      if (task.freeRetries < this.options.maxFreeRetries) return this.#retryUncounted(worker, running, failure);
     }
-    if (isSharedKind(failure.kind) && task.freeRetries < this.options.maxFreeRetries) {
-      queue.retry(task, failure, Date.now(), false);
-      this.#parts.observer?.taskRetrying?.(worker.id, task, failure, 0, false);
+    if (this.#storm.record(Date.now())) this.#pauseForStorm();
+    await this.#retryCounted(worker, task, failure);
+  }
+
+  async #retryUncounted(worker: WorkerState<S, T>, running: RunningTask<T>, failure: TaskFailure): Promise<void> {
+    const { task } = running;
+    if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now(), false)))) return;
+    this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs: 0, counted: false });
+    if (isSharedKind(failure.kind)) {
       this.#setView(worker, { state: 'waiting' }); // not stalled: the watchdog leaves it alone
       await this.#recoverShared(failure, running.epoch);
-      return;
     }
-    if (isSharedKind(failure.kind)) failure = new TaskFailure('transient', failure.message, { cause: failure });
+  }
+
+  async #retryCounted(worker: WorkerState<S, T>, task: T, failure: TaskFailure): Promise<void> {
     const attempt = task.attempts + 1;
-    if (attempt >= this.options.maxAttempts) {
-      queue.giveUp(task, failure);
-      this.#parts.observer?.taskFailed?.(worker.id, task, failure);
-      return;
-    }
+    if (attempt >= this.options.maxAttempts) return this.#giveUp(worker, task, failure);
     const delayMs = this.options.retryDelayMs(attempt);
-    queue.retry(task, failure, Date.now() + delayMs, true);
-    this.#parts.observer?.taskRetrying?.(worker.id, task, failure, delayMs, true);
+    if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now() + delayMs, true)))) return;
+    this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs, counted: true });
+  }
+
+  async #giveUp(worker: WorkerState<S, T>, task: T, failure: TaskFailure): Promise<void> {
+    if (await this.#write(() => this.#parts.queue.giveUp(task, failure))) {
+      this.events.emit({ type: 'task-failed', worker: worker.id, task, failure });
+    }
+  }
+
+  /** Many workers failing within a short time: the server is in trouble, so every worker pauses. */
+  #pauseForStorm(): void {
+    const ms = this.#storm.pauseMs();
+    this.gate.throttle(ms);
+    this.events.emit({ type: 'workers-paused', reason: 'many failures in a short time', ms });
   }
 
   async #recoverShared(failure: TaskFailure, seenEpoch: number): Promise<void> {
@@ -331,82 +427,52 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       return;
     }
     const hooks = this.#parts.recovery;
-    const observer = this.#parts.observer;
     try {
       await this.gate.recover(seenEpoch, async () => {
         const started = Date.now();
-        observer?.recoveryStarted?.(kind, failure);
+        this.events.emit({ type: 'recovery-started', kind, failure });
         await hooks[kind](failure);
-        observer?.recoveryFinished?.(kind, Date.now() - started);
+        this.events.emit({ type: 'recovery-finished', kind, durationMs: Date.now() - started });
       });
     } catch (error) {
       if (this.stopping) return; // stopped during the recovery: not a failure of the run
       const reason = this.#classify(error);
-      this.#failRun(
-        reason.kind === 'fatal'
-          ? reason
-          : new TaskFailure('fatal', `could not recover (${kind}): ${reason.message}`, { cause: error }),
-      );
+      const message = `could not recover (${kind}): ${reason.message}`;
+      this.#failRun(reason.kind === 'fatal' ? reason : new TaskFailure('fatal', message, { cause: error }));
     }
   }
 
   #classify(error: unknown): TaskFailure {
     if (error instanceof TaskFailure) return error;
-    return this.#parts.classify?.(error) ?? new TaskFailure('transient', messageOf(error), { cause: error });
+    const classified = this.#parts.classify?.(error);
+    return classified ?? new TaskFailure('internal', messageOf(error), { cause: error });
   }
 
-  /** Runs a queue update; if the state cannot be recorded, nothing else can safely go on. */
-  #record(update: () => void): void {
+  /** Runs a queue update; if the state cannot be recorded, nothing else can safely go on. False then. */
+  async #write(update: () => Promise<void>): Promise<boolean> {
     try {
-      update();
+      await update();
+      return true;
     } catch (error) {
-      this.#failRun(new TaskFailure('fatal', `could not record progress: ${messageOf(error)}`, { cause: error }));
+      const failure = this.#classify(error);
+      const message = `could not record progress: ${failure.message}`;
+      this.#failRun(failure.kind === 'fatal' ? failure : new TaskFailure('fatal', message, { cause: error }));
+      return false;
+    }
+  }
+
+  /** Reads from the queue; undefined (and the run stops) when the queue cannot be read. */
+  async #read<V>(read: () => Promise<V>): Promise<V | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      this.#failRun(new TaskFailure('fatal', `could not read the queue: ${messageOf(error)}`, { cause: error }));
+      return undefined;
     }
   }
 
   #failRun(failure: TaskFailure): void {
     this.#fatal ??= failure;
     this.stop();
-  }
-}
-
-/** The queue's outcome methods, each run through `record`. */
-function recordingQueue<T extends Task, R>(queue: TaskQueue<T, R>, record: (update: () => void) => void) {
-  return {
-    release: (task: T) => record(() => queue.release(task)),
-    giveUp: (task: T, failure: TaskFailure) => record(() => queue.giveUp(task, failure)),
-    retry: (task: T, failure: TaskFailure, notBefore: number, counted: boolean) =>
-      record(() => queue.retry(task, failure, notBefore, counted)),
-  };
-}
-
-function raceAbort<V>(work: Promise<V>, signal: AbortSignal): Promise<V> {
-  return new Promise<V>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  const timer = new AbortController();
-  await Promise.race([
-    work.catch(() => undefined),
-    sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined),
-  ]);
-  timer.abort();
-}
-
-export async function withTimeout<V>(work: Promise<V>, ms: number, what: string): Promise<V> {
-  const timer = new AbortController();
-  const timeout = sleep(ms, undefined, { signal: timer.signal }).then(() => {
-    throw new TaskFailure('transient', `${what} took longer than ${Math.round(ms / 1000)} s`);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    timer.abort();
-    timeout.catch(() => undefined);
   }
 }

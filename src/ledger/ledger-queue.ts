@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import type { TaskFailure } from '../engine/failure.ts';
 import type { TaskQueue } from '../engine/types.ts';
-import type { Ledger, SavedPdf, VehicleTask } from './ledger.ts';
+import type { SavedPdf, VehicleTask } from '../records.ts';
+import type { Ledger } from './ledger.ts';
 
 /**
  * The engine's task queue, backed by the ledger. `batchLimit` (MAX_DOWNLOADS) caps how many
@@ -10,7 +12,6 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
   #ledger: Ledger;
   #batchLimit: number;
   #started = new Set<string>();
-  #leasedAt = new Map<string, number>();
 
   constructor(ledger: Ledger, batchLimit = Number.POSITIVE_INFINITY) {
     this.#ledger = ledger;
@@ -21,45 +22,64 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
     return this.#started.size >= this.#batchLimit ? [...this.#started] : undefined;
   }
 
-  lease(owner: string, now: number): VehicleTask | null {
-    const task = this.#ledger.lease(owner, now, this.#onlyRefs());
-    if (task) {
-      this.#started.add(task.id);
-      this.#leasedAt.set(task.id, now);
-    }
+  async lease(owner: string, now: number, until: number): Promise<VehicleTask | null> {
+    const task = this.#ledger.lease(owner, now, until, this.#onlyRefs());
+    if (task) this.#started.add(task.id);
     return task;
   }
 
-  nextReadyAt(): number | null {
+  async renew(task: VehicleTask, owner: string, until: number): Promise<void> {
+    this.#ledger.renew(task.id, owner, until);
+  }
+
+  async nextReadyAt(): Promise<number | null> {
     return this.#ledger.nextReadyAt(Date.now(), this.#onlyRefs());
   }
 
-  unfinishedCount(): number {
-    const counts = this.#ledger.counts();
-    return counts.pending + counts.leased;
+  async complete(task: VehicleTask, result: SavedPdf): Promise<void> {
+    this.#ledger.complete(task.id, result);
   }
 
-  complete(task: VehicleTask, result: SavedPdf, durationMs: number): void {
-    this.#ledger.complete(task.id, result, durationMs, { startedAt: this.#leasedAt.get(task.id) });
-    this.#leasedAt.delete(task.id);
+  async retry(task: VehicleTask, failure: TaskFailure, notBefore: number, counted: boolean): Promise<void> {
+    this.#ledger.retry(task.id, notBefore, counted, { kind: failure.kind, reason: failure.message });
   }
 
-  retry(task: VehicleTask, failure: TaskFailure, notBefore: number, counted: boolean): void {
-    this.#ledger.retry(task.id, notBefore, counted, this.#outcome(task, failure));
+  async giveUp(task: VehicleTask, failure: TaskFailure): Promise<void> {
+    this.#ledger.giveUp(task.id, { kind: failure.kind, reason: failure.message });
   }
 
-  giveUp(task: VehicleTask, failure: TaskFailure): void {
-    this.#ledger.giveUp(task.id, this.#outcome(task, failure));
-  }
-
-  release(task: VehicleTask): void {
+  async release(task: VehicleTask): Promise<void> {
     this.#ledger.release(task.id);
-    this.#leasedAt.delete(task.id);
   }
+}
 
-  #outcome(task: VehicleTask, failure: TaskFailure) {
-    const startedAt = this.#leasedAt.get(task.id);
-    this.#leasedAt.delete(task.id);
-    return { startedAt, kind: failure.kind, reason: failure.message };
+/** A lease owner name for this process: `<host>#<pid>`; the pool adds `/worker-<n>`. */
+export function leaseOwner(): string {
+  return `${hostname()}#${process.pid}`;
+}
+
+/**
+ * Gives back the leases whose holder is gone: expired ones, and those of a process of this machine
+ * that no longer runs (a kill -9 or a crash; no need to wait for the expiry). Returns how many.
+ */
+export function releaseStaleLeases(ledger: Ledger, now = Date.now()): number {
+  const stale = ledger.leases().filter((lease) => (lease.until ?? 0) < now || isDeadLocalOwner(lease.owner));
+  ledger.releaseLeases(
+    stale.map((lease) => lease.ref),
+    now,
+  );
+  return stale.length;
+}
+
+function isDeadLocalOwner(owner: string): boolean {
+  const match = /^(.*)#(\d+)(?:\/|$)/.exec(owner);
+  if (!match || match[1] !== hostname()) return !match; // a lease without a recognisable owner is stale
+  const pid = Number(match[2]);
+  if (pid === process.pid) return true; // ours, from an earlier pool of this process: none of it runs now
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

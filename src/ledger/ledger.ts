@@ -1,25 +1,9 @@
+import { chmodSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import type { RejectedRow, SavedPdf, VehicleTask } from '../records.ts';
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export type VehicleState = 'pending' | 'leased' | 'done' | 'failed';
-
-export interface VehicleTask {
-  readonly id: string;
-  readonly attempts: number;
-  readonly freeRetries: number;
-}
-
-export interface SavedPdf {
-  file: string;
-  bytes: number;
-  sha256: string;
-}
-
-export interface RejectedRow {
-  rowNumber: number;
-  value: string;
-  reason: string;
-}
 
 export interface VehicleRow {
   ref: string;
@@ -41,11 +25,19 @@ export interface Counts {
   rejected: number;
 }
 
+/** Why an attempt did not end in a PDF: the failure's kind (its cause) and message. */
 export interface AttemptOutcome {
-  worker?: string;
-  startedAt?: number;
   kind?: string;
   reason?: string;
+  /** True when the attempt used up one of the vehicle's retries. */
+  counted?: boolean;
+}
+
+/** A vehicle leased now: who holds it and until when. */
+export interface Lease {
+  ref: string;
+  owner: string;
+  until: number | null;
 }
 
 /**
@@ -66,11 +58,9 @@ export class Ledger {
     const db = new DatabaseSync(path, { timeout: 5000 });
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
     db.exec(SCHEMA);
+    if (process.platform !== 'win32') chmodSync(path, 0o600); // its WAL files take the same mode
     const ledger = new Ledger(path, db);
-    const version = ledger.getMeta('schema_version');
-    if (version === undefined) ledger.setMeta('schema_version', String(SCHEMA_VERSION));
-    else if (Number(version) !== SCHEMA_VERSION)
-      throw new Error(`state database ${path} has schema ${version}, this bookout expects ${SCHEMA_VERSION}`);
+    ledger.#migrate(Number(ledger.getMeta('schema_version') ?? SCHEMA_VERSION));
     return ledger;
   }
 
@@ -81,6 +71,18 @@ export class Ledger {
 
   close(): void {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  #migrate(from: number): void {
+    if (from > SCHEMA_VERSION) {
+      throw new Error(`state database ${this.path} has schema ${from}, this bookout knows ${SCHEMA_VERSION} at most`);
+    }
+    for (let version = from; version < SCHEMA_VERSION; version += 1) {
+      const migration = MIGRATIONS[version];
+      if (!migration) throw new Error(`state database ${this.path} has schema ${version}, which cannot be upgraded`);
+      this.#transaction(() => this.#db.exec(migration));
+    }
+    this.setMeta('schema_version', String(SCHEMA_VERSION));
   }
 
   #transaction<V>(work: () => V): V {
@@ -160,65 +162,95 @@ export class Ledger {
 
   // --- the queue ----------------------------------------------------------------------------
 
-  /** After a crash, leases held by the dead process go back to pending (not counted as attempts). */
-  releaseAllLeases(now = Date.now()): number {
-    const before = this.counts().leased;
-    this.#run(
-      "UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE state = 'leased'",
-      now,
-    );
-    return before;
+  /** Every lease held now, with its owner and expiry. */
+  leases(): Lease[] {
+    return this.#all<{ ref: string; leased_by: string | null; leased_until: number | null }>(
+      "SELECT ref, leased_by, leased_until FROM vehicles WHERE state = 'leased'",
+    ).map((row) => ({ ref: row.ref, owner: row.leased_by ?? '', until: row.leased_until }));
   }
 
-  /** Leases the first ready vehicle (inventory order), optionally only among `onlyRefs`. */
-  lease(owner: string, now: number, onlyRefs?: readonly string[]): VehicleTask | null {
+  /** Gives leases back to the queue (their holder is gone), without counting an attempt. */
+  releaseLeases(refs: readonly string[], now = Date.now()): void {
+    this.#transaction(() => {
+      for (const ref of refs) {
+        this.#recordAttempt(ref, 'released', {}, now);
+        this.#run(
+          `UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, leased_until = NULL, updated_at = ?
+           WHERE ref = ? AND state = 'leased'`,
+          now,
+          ref,
+        );
+      }
+    });
+  }
+
+  /** Leases the first ready vehicle (inventory order) to `owner` until `until`, optionally only among `onlyRefs`. */
+  lease(owner: string, now: number, until: number, onlyRefs?: readonly string[]): VehicleTask | null {
     const filter = onlyRefs ? 'AND ref IN (SELECT value FROM json_each(?))' : '';
-    const params: SQLInputValue[] = [owner, now, now, now];
+    const params: SQLInputValue[] = [owner, now, until, now, now, now];
     if (onlyRefs) params.push(JSON.stringify(onlyRefs));
+    // A vehicle whose lease expired (its holder died) is ready again, like a pending one.
     const row = this.#get<{ ref: string; attempts: number; free_retries: number }>(
-      `UPDATE vehicles SET state = 'leased', leased_by = ?, leased_at = ?, updated_at = ?
-       WHERE ref = (SELECT ref FROM vehicles WHERE state = 'pending' AND not_before <= ? ${filter} ORDER BY position LIMIT 1)
+      `UPDATE vehicles SET state = 'leased', leased_by = ?, leased_at = ?, leased_until = ?, updated_at = ?
+       WHERE ref = (SELECT ref FROM vehicles
+                    WHERE ((state = 'pending' AND not_before <= ?) OR (state = 'leased' AND leased_until < ?)) ${filter}
+                    ORDER BY position LIMIT 1)
        RETURNING ref, attempts, free_retries`,
       ...params,
     );
     return row ? { id: row.ref, attempts: row.attempts, freeRetries: row.free_retries } : null;
   }
 
-  /** Earliest time a backed-off vehicle becomes ready, or null. */
+  /** Extends `owner`'s lease of `ref` (the work makes progress). */
+  renew(ref: string, owner: string, until: number): void {
+    this.#run(
+      "UPDATE vehicles SET leased_until = ? WHERE ref = ? AND state = 'leased' AND leased_by = ?",
+      until,
+      ref,
+      owner,
+    );
+  }
+
+  /** Earliest time a backed-off vehicle, or one whose lease runs out, becomes ready; null when none. */
   nextReadyAt(now: number, onlyRefs?: readonly string[]): number | null {
     const filter = onlyRefs ? 'AND ref IN (SELECT value FROM json_each(?))' : '';
-    const params: SQLInputValue[] = [now];
+    const params: SQLInputValue[] = [now, now];
     if (onlyRefs) params.push(JSON.stringify(onlyRefs));
     const row = this.#get<{ at: number | null }>(
-      `SELECT MIN(not_before) AS at FROM vehicles WHERE state = 'pending' AND not_before > ? ${filter}`,
+      `SELECT MIN(CASE state WHEN 'pending' THEN not_before ELSE leased_until END) AS at FROM vehicles
+       WHERE ((state = 'pending' AND not_before > ?) OR (state = 'leased' AND leased_until >= ?)) ${filter}`,
       ...params,
     );
     return row?.at ?? null;
   }
 
   /** Marks a vehicle done. Call only after its PDF is proven and safely on disk. */
-  complete(ref: string, pdf: SavedPdf, durationMs: number, outcome: AttemptOutcome = {}, now = Date.now()): void {
+  complete(ref: string, pdf: SavedPdf, now = Date.now()): void {
     this.#transaction(() => {
+      this.#recordAttempt(ref, 'done', {}, now);
       this.#run(
-        `UPDATE vehicles SET state = 'done', attempts = attempts + 1, file = ?, bytes = ?, sha256 = ?, duration_ms = ?, done_at = ?,
-         failure_kind = NULL, failure_reason = NULL, leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
+        `UPDATE vehicles SET state = 'done', attempts = attempts + 1, file = ?, bytes = ?, sha256 = ?,
+         duration_ms = ? - COALESCE(leased_at, ?), done_at = ?, failure_kind = NULL, failure_reason = NULL,
+         leased_by = NULL, leased_at = NULL, leased_until = NULL, updated_at = ? WHERE ref = ?`,
         pdf.file,
         pdf.bytes,
         pdf.sha256,
-        durationMs,
+        now,
+        now,
         now,
         now,
         ref,
       );
-      this.#recordAttempt(ref, 'done', outcome, now);
     });
   }
 
   retry(ref: string, notBefore: number, counted: boolean, outcome: AttemptOutcome, now = Date.now()): void {
     this.#transaction(() => {
+      this.#recordAttempt(ref, 'retry', { ...outcome, counted }, now);
       this.#run(
         `UPDATE vehicles SET state = 'pending', not_before = ?, attempts = attempts + ?, free_retries = free_retries + ?,
-         failure_kind = ?, failure_reason = ?, leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
+         failure_kind = ?, failure_reason = ?, leased_by = NULL, leased_at = NULL, leased_until = NULL, updated_at = ?
+         WHERE ref = ?`,
         notBefore,
         counted ? 1 : 0,
         counted ? 0 : 1,
@@ -227,27 +259,27 @@ export class Ledger {
         now,
         ref,
       );
-      this.#recordAttempt(ref, 'retry', outcome, now);
     });
   }
 
   giveUp(ref: string, outcome: AttemptOutcome, now = Date.now()): void {
     this.#transaction(() => {
+      this.#recordAttempt(ref, 'failed', { ...outcome, counted: true }, now);
       this.#run(
         `UPDATE vehicles SET state = 'failed', attempts = attempts + 1, failure_kind = ?, failure_reason = ?,
-         leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ?`,
+         leased_by = NULL, leased_at = NULL, leased_until = NULL, updated_at = ? WHERE ref = ?`,
         outcome.kind ?? null,
         outcome.reason ?? null,
         now,
         ref,
       );
-      this.#recordAttempt(ref, 'failed', outcome, now);
     });
   }
 
   release(ref: string, now = Date.now()): void {
     this.#run(
-      "UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, updated_at = ? WHERE ref = ? AND state = 'leased'",
+      `UPDATE vehicles SET state = 'pending', leased_by = NULL, leased_at = NULL, leased_until = NULL, updated_at = ?
+       WHERE ref = ? AND state = 'leased'`,
       now,
       ref,
     );
@@ -264,16 +296,41 @@ export class Ledger {
     });
   }
 
-  #recordAttempt(ref: string, outcome: 'done' | 'retry' | 'failed', details: AttemptOutcome, now: number): void {
+  /** Puts failed vehicles whose last failure was of one of `kinds` back in the queue, with one attempt more. */
+  requeueFailed(kinds: readonly string[], notBefore: number, now = Date.now()): string[] {
+    const rows = this.#all<{ ref: string }>(
+      "SELECT ref FROM vehicles WHERE state = 'failed' AND failure_kind IN (SELECT value FROM json_each(?)) ORDER BY position",
+      JSON.stringify(kinds),
+    );
+    this.#transaction(() => {
+      for (const { ref } of rows) {
+        this.#run(
+          "UPDATE vehicles SET state = 'pending', attempts = MAX(0, attempts - 1), not_before = ?, updated_at = ? WHERE ref = ?",
+          notBefore,
+          now,
+          ref,
+        );
+      }
+    });
+    return rows.map((row) => row.ref);
+  }
+
+  /** The attempt that ends now, with the lease's owner and start (read before the lease is cleared). */
+  #recordAttempt(
+    ref: string,
+    outcome: 'done' | 'retry' | 'failed' | 'released',
+    details: AttemptOutcome,
+    now: number,
+  ): void {
     this.#run(
-      'INSERT INTO attempts (ref, worker, started_at, ended_at, outcome, kind, reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ref,
-      details.worker ?? null,
-      details.startedAt ?? null,
+      `INSERT INTO attempts (ref, worker, started_at, ended_at, outcome, kind, reason, counted)
+       SELECT ref, leased_by, leased_at, ?, ?, ?, ?, ? FROM vehicles WHERE ref = ?`,
       now,
       outcome,
       details.kind ?? null,
       details.reason ?? null,
+      details.counted ? 1 : 0,
+      ref,
     );
   }
 
@@ -326,9 +383,27 @@ export class Ledger {
     ).map((row) => row.d);
   }
 
-  /** Counted retries over the whole run. */
+  /** Retries over the whole run, counted or not. */
   retryCount(): number {
     return this.#get<{ n: number }>("SELECT COUNT(*) AS n FROM attempts WHERE outcome = 'retry'")?.n ?? 0;
+  }
+
+  /** Failed attempts (retried or given up) by the failure's kind, and how many of them used up a retry. */
+  failedAttemptsByKind(): Record<string, { attempts: number; counted: number }> {
+    const rows = this.#all<{ kind: string | null; n: number; counted: number }>(
+      `SELECT kind, COUNT(*) AS n, SUM(counted) AS counted FROM attempts WHERE outcome IN ('retry', 'failed') GROUP BY kind`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.kind ?? 'unknown', { attempts: row.n, counted: row.counted }]));
+  }
+
+  /** When the first invocation of this run started, or null. */
+  firstStartedAt(): number | null {
+    return this.#get<{ at: number | null }>('SELECT MIN(started_at) AS at FROM invocations')?.at ?? null;
+  }
+
+  /** When the last vehicle was done, or null. */
+  lastDoneAt(): number | null {
+    return this.#get<{ at: number | null }>("SELECT MAX(done_at) AS at FROM vehicles WHERE state = 'done'")?.at ?? null;
   }
 
   /** Vehicles attempted at least once. */
@@ -362,6 +437,13 @@ export class Ledger {
     this.#run('UPDATE invocations SET ended_at = ?, outcome = ? WHERE id = ?', now, outcome, id);
   }
 
+  /** When the latest invocation ended; null while it is still open (running, or killed and not yet closed). */
+  lastEndedAt(): number | null {
+    return (
+      this.#get<{ at: number | null }>('SELECT ended_at AS at FROM invocations ORDER BY id DESC LIMIT 1')?.at ?? null
+    );
+  }
+
   /** Wall time of all invocations of this run; one still open counts up to `now`. */
   totalRuntimeMs(now = Date.now()): number {
     const row = this.#get<{ ms: number | null }>(
@@ -382,23 +464,5 @@ export class Ledger {
       'UPDATE invocations SET ended_at = MAX(started_at, COALESCE((SELECT MAX(updated_at) FROM vehicles), started_at)), outcome = ? WHERE ended_at IS NULL',
       outcome,
     );
-  }
-
-  // --- the sealed session -------------------------------------------------------------------
-
-  saveSealedSession(sealed: Uint8Array, now = Date.now()): void {
-    this.#run(
-      'INSERT INTO session (id, sealed, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, saved_at = excluded.saved_at',
-      sealed,
-      now,
-    );
-  }
-
-  loadSealedSession(): Uint8Array | undefined {
-    return this.#get<{ sealed: Uint8Array }>('SELECT sealed FROM session WHERE id = 1')?.sealed;
-  }
-
-  clearSealedSession(): void {
-    this.#run('DELETE FROM session');
   }
 }

@@ -1,5 +1,5 @@
 /** The state database of one run. Bump SCHEMA_VERSION when this changes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS vehicles (
   not_before     INTEGER NOT NULL DEFAULT 0,
   leased_by      TEXT,
   leased_at      INTEGER,
+  -- The lease expires then unless its owner renews it (a dead owner's vehicle is taken back).
+  leased_until   INTEGER,
   file           TEXT,
   bytes          INTEGER,
   sha256         TEXT,
@@ -37,7 +39,9 @@ CREATE TABLE IF NOT EXISTS attempts (
   ended_at   INTEGER NOT NULL,
   outcome    TEXT NOT NULL CHECK (outcome IN ('done', 'retry', 'failed', 'released')),
   kind       TEXT,
-  reason     TEXT
+  reason     TEXT,
+  -- 1 when the attempt used up one of the vehicle's retries (its own cause or the portal's)
+  counted    INTEGER NOT NULL DEFAULT 0
 );
 
 -- Inventory rows that could not become vehicles (blank or unsafe reference). Never used in a path.
@@ -60,13 +64,11 @@ CREATE TABLE IF NOT EXISTS counters (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
-
--- The portal session cookies while a run is logged in, encrypted with a key derived from the
--- credentials (which are never stored), so a crashed run can take its session back instead of
--- being refused for an 'active session'. Deleted at logout.
-CREATE TABLE IF NOT EXISTS session (
-  id       INTEGER PRIMARY KEY CHECK (id = 1),
-  sealed   BLOB NOT NULL,
-  saved_at INTEGER NOT NULL
-);
 `;
+
+/** Statements that bring an older ledger to SCHEMA_VERSION, by the version they start from. */
+export const MIGRATIONS: Record<number, string> = {
+  // 2: leases expire; the session cookies moved out of the run folder (the per-user session store).
+  1: `ALTER TABLE vehicles ADD COLUMN leased_until INTEGER; ALTER TABLE attempts ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+      DROP TABLE IF EXISTS session;`,
+};

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SavedPdf } from '../ledger/ledger.ts';
-import { provePdf, type Proof } from '../pdf/prove-pdf.ts';
+import { provePdf, type Proof, type ReferenceLabel } from '../pdf/prove-pdf.ts';
+import type { SavedPdf } from '../records.ts';
 import type { DurableWriter } from './atomic-write.ts';
 import { unsafeFileNameReason } from './safe-name.ts';
 
 /** The `pdfs/` folder of a run: one `<reference>.pdf` per vehicle, each written durably. */
 export class PdfStore {
   readonly folder: string;
+  readonly identity: ReferenceLabel;
   #writer: DurableWriter;
 
-  constructor(folder: string, writer: DurableWriter) {
+  constructor(folder: string, writer: DurableWriter, identity: ReferenceLabel) {
     this.folder = folder;
+    this.identity = identity;
     this.#writer = writer;
   }
 
@@ -41,7 +43,7 @@ export class PdfStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
       throw error;
     }
-    const proof = await provePdf(bytes, reference);
+    const proof = await provePdf(bytes, reference, this.identity);
     return { proof, saved: { file: this.fileName(reference), bytes: bytes.length, sha256: sha256(bytes) } };
   }
 }

@@ -1,12 +1,30 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Ledger } from '../ledger/ledger.ts';
-import { formatDuration } from '../ui/text.ts';
+import { formatDuration, printable } from '../text.ts';
 import type { DurableWriter } from './atomic-write.ts';
 import type { RunPaths } from './run-folders.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
 
-/** metrics.json: the seeds' fields, plus throughput on wall time and per-vehicle percentiles. */
+/** What caused a failed attempt, as a person reads it, by the failure's kind. */
+export const CAUSES: Record<string, string> = {
+  permanent: 'vehicle',
+  transient: 'portal',
+  hang: 'portal (no answer)',
+  throttled: 'portal (asked to wait)',
+  unavailable: 'portal (unreachable)',
+  session: 'session',
+  browser: 'browser',
+  slot: 'tab',
+  internal: 'bookout (a bug)',
+  fatal: 'run stopped',
+};
+
+export function causeOf(kind: string | null | undefined): string {
+  return (kind && CAUSES[kind]) || kind || 'unknown';
+}
+
+/** metrics.json: the fields the predecessor wrote, plus throughput on wall time, per-vehicle percentiles and causes. */
 export interface Metrics {
   total_inventory: number;
   attempted: number;
@@ -22,11 +40,21 @@ export interface Metrics {
   workers: number;
   browser_restarts: number;
   retries: number;
+  /** Failed attempts by cause (`attempts`), and how many of them used up one of the vehicle's retries (`counted`). */
+  failed_attempts_by_cause: Record<string, { attempts: number; counted: number }>;
+  /** Retries of vehicles spent on causes that were bookout's or a tab's own: should always be 0. */
+  attempts_lost_to_own_errors: number;
   session_recoveries: number;
   wrong_vehicle_pdfs_rejected: number;
+  started_at: string | null;
+  last_vehicle_done_at: string | null;
+  /** When the latest invocation ended; null while it runs. */
+  ended_at: string | null;
+  status: RunStatus;
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function percentile(sortedAscending: readonly number[], p: number): number {
   if (sortedAscending.length === 0) return 0;
@@ -34,18 +62,25 @@ export function percentile(sortedAscending: readonly number[], p: number): numbe
   return sortedAscending[index] ?? 0;
 }
 
-export function computeMetrics(ledger: Ledger, workers: number, now = Date.now()): Metrics {
+export function computeMetrics(ledger: Ledger, workers: number, status: RunStatus, now = Date.now()): Metrics {
   const counts = ledger.counts();
   const durations = ledger.successDurations();
   const runtimeMs = ledger.totalRuntimeMs(now);
   const attempted = ledger.attemptedCount() + counts.rejected;
-  const failed = counts.failed + counts.rejected;
   const hours = runtimeMs / 3_600_000;
+  const byKind = ledger.failedAttemptsByKind();
+  const byCause: Metrics['failed_attempts_by_cause'] = {};
+  for (const [kind, tally] of Object.entries(byKind)) {
+    const cause = causeOf(kind);
+    const sum = byCause[cause] ?? { attempts: 0, counted: 0 };
+    byCause[cause] = { attempts: sum.attempts + tally.attempts, counted: sum.counted + tally.counted };
+  }
+  const ownKinds = ['slot', 'internal'];
   return {
     total_inventory: counts.total + counts.rejected,
     attempted,
     succeeded: counts.done,
-    failed,
+    failed: counts.failed + counts.rejected,
     remaining: counts.pending + counts.leased,
     success_rate: attempted === 0 ? 0 : round((100 * counts.done) / attempted, 1),
     total_runtime_hours: round(hours, 3),
@@ -56,41 +91,52 @@ export function computeMetrics(ledger: Ledger, workers: number, now = Date.now()
     workers,
     browser_restarts: ledger.counter('browser_restarts'),
     retries: ledger.retryCount(),
+    failed_attempts_by_cause: byCause,
+    attempts_lost_to_own_errors: ownKinds.reduce((sum, kind) => sum + (byKind[kind]?.counted ?? 0), 0),
     session_recoveries: ledger.counter('session_recoveries'),
     wrong_vehicle_pdfs_rejected: ledger.counter('wrong_vehicle_pdfs'),
+    started_at: isoOrNull(ledger.firstStartedAt()),
+    last_vehicle_done_at: isoOrNull(ledger.lastDoneAt()),
+    // Stopped at once (a second Ctrl-C), the invocation is still open: it ends now.
+    ended_at: status === 'running' ? null : isoOrNull(ledger.lastEndedAt() ?? now),
+    status,
   };
 }
 
 /** Reference -> file name of its proven PDF, or null. */
 export function trackingOf(ledger: Ledger): Record<string, string | null> {
-  return Object.fromEntries(
-    ledger.vehicles().map((vehicle) => [vehicle.ref, vehicle.state === 'done' ? vehicle.file : null]),
-  );
+  const entries = ledger.vehicles().map((vehicle) => [vehicle.ref, vehicle.state === 'done' ? vehicle.file : null]);
+  return Object.fromEntries(entries);
+}
+
+/**
+ * A cell a spreadsheet shows as text: one that would start a formula (=, +, -, @) or that starts
+ * with a tab or a line break gets a leading apostrophe, as Excel's own "text" marker.
+ */
+export function safeCell(value: string): string {
+  return /^[=+\-@\t\r\n]/.test(value) ? `'${value}` : value;
+}
+
+/** Every CSV bookout writes goes through here: no cell of it can run in a spreadsheet. */
+export function safeCsv(rows: readonly string[][]): string {
+  return stringify(rows.map((row) => row.map(safeCell)));
 }
 
 export function failuresCsv(ledger: Ledger): string {
-  const rows: string[][] = [['reference', 'problem', 'reason', 'attempts']];
+  const rows: string[][] = [['reference', 'problem', 'cause', 'reason', 'attempts']];
   for (const vehicle of ledger.vehicles('failed')) {
-    rows.push([vehicle.ref, vehicle.failureKind ?? '', vehicle.failureReason ?? '', String(vehicle.attempts)]);
+    const kind = vehicle.failureKind ?? '';
+    rows.push([vehicle.ref, kind, causeOf(kind), vehicle.failureReason ?? '', String(vehicle.attempts)]);
   }
   for (const row of ledger.rejectedRows()) {
-    rows.push([row.value, 'rejected', `inventory row ${row.rowNumber}: ${row.reason}`, '0']);
+    rows.push([row.value, 'rejected', 'inventory', `inventory row ${row.rowNumber}: ${row.reason}`, '0']);
   }
-  return stringify(rows);
+  return safeCsv(rows);
 }
 
-/** Writes every derived file of the run, each atomically. */
-export async function writeReports(
-  ledger: Ledger,
-  paths: RunPaths,
-  writer: DurableWriter,
-  workers: number,
-  status: RunStatus,
-): Promise<Metrics> {
-  const metrics = computeMetrics(ledger, workers);
+export function checkpointOf(ledger: Ledger, paths: RunPaths, status: RunStatus) {
   const counts = ledger.counts();
-  await writer.writeJson(paths.tracking, trackingOf(ledger));
-  await writer.writeJson(paths.checkpoint, {
+  return {
     run_folder: paths.root,
     status,
     updated_at: new Date().toISOString(),
@@ -100,35 +146,88 @@ export async function writeReports(
     rejected: counts.rejected,
     pending: counts.pending,
     in_progress: ledger.vehicles('leased').map((vehicle) => vehicle.ref),
-  });
-  await writer.writeJson(paths.metrics, metrics);
-  await writer.write(paths.failures, failuresCsv(ledger));
-  return metrics;
+  };
 }
 
-/** The human summary printed at the end and kept as report.txt. ASCII only. */
-export function finalReport(
+/** A derived file that could not be written, and why. */
+export interface Unwritten {
+  file: string;
+  reason: string;
+  /** The error's code (EPERM, ENOSPC...), when it has one. */
+  code?: string;
+}
+
+export interface ReportsWritten {
+  metrics: Metrics;
+  /** Files that could not be written; the others were. */
+  unwritten: Unwritten[];
+}
+
+/**
+ * Writes every derived file of the run, each atomically and each on its own: one that cannot be
+ * written (held open by another program, say) is returned in `unwritten`, and the others still are.
+ */
+export async function writeReports(
   ledger: Ledger,
   paths: RunPaths,
-  metrics: Metrics,
+  writer: DurableWriter,
+  workers: number,
   status: RunStatus,
-  note?: string,
-): string {
+): Promise<ReportsWritten> {
+  const metrics = computeMetrics(ledger, workers, status);
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  const files: Array<[string, () => string]> = [
+    [paths.tracking, () => json(trackingOf(ledger))],
+    [paths.checkpoint, () => json(checkpointOf(ledger, paths, status))],
+    [paths.metrics, () => json(metrics)],
+    [paths.failures, () => failuresCsv(ledger)],
+  ];
+  const unwritten: Unwritten[] = [];
+  for (const [file, content] of files) {
+    const problem = await writeOnItsOwn(writer, file, content);
+    if (problem) unwritten.push(problem);
+  }
+  return { metrics, unwritten };
+}
+
+/** Writes one file; a failure is returned, not thrown. */
+export async function writeOnItsOwn(
+  writer: DurableWriter,
+  file: string,
+  content: () => string,
+): Promise<Unwritten | undefined> {
+  try {
+    await writer.write(file, content());
+    return undefined;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error';
+    const code = (error as NodeJS.ErrnoException).code;
+    return { file, reason, ...(code ? { code } : {}) };
+  }
+}
+
+/** The human summary printed at the end and kept as report.txt. Printable text only. */
+export function finalReport(ledger: Ledger, paths: RunPaths, metrics: Metrics, status: RunStatus, note?: string) {
   const failures = [
     ...ledger
       .vehicles('failed')
-      .map((vehicle) => `  ${vehicle.ref}: ${vehicle.failureReason ?? vehicle.failureKind ?? 'unknown'}`),
+      .map(
+        (vehicle) => `  ${vehicle.ref}: ${vehicle.failureReason ?? 'unknown'} (cause: ${causeOf(vehicle.failureKind)})`,
+      ),
     ...ledger.rejectedRows().map((row) => `  row ${row.rowNumber} "${row.value}": ${row.reason}`),
-  ];
+  ].map(printable);
+  const runTime = formatDuration(metrics.total_runtime_hours * 3_600_000);
   const lines = [
     `bookout report - ${paths.name} - ${status}`,
-    note ? `  ${note}` : '',
+    note ? `  ${printable(note)}` : '',
     `  vehicles:   ${metrics.total_inventory}`,
     `  done:       ${metrics.succeeded} (PDFs proven and saved in ${paths.pdfs})`,
     `  failed:     ${metrics.failed}`,
     `  remaining:  ${metrics.remaining}${metrics.remaining > 0 ? ' (run bookout again to continue)' : ''}`,
-    `  run time:   ${formatDuration(metrics.total_runtime_hours * 3_600_000)} with ${metrics.workers} tabs, ${metrics.vehicles_per_hour} vehicles/hour`,
-    `  per vehicle: p50 ${metrics.p50_seconds_per_vehicle} s, p95 ${metrics.p95_seconds_per_vehicle} s; retries ${metrics.retries}; browser restarts ${metrics.browser_restarts}; session recoveries ${metrics.session_recoveries}`,
+    `  run time:   ${runTime} with ${metrics.workers} tabs, ${metrics.vehicles_per_hour} vehicles/hour`,
+    `  per vehicle: p50 ${metrics.p50_seconds_per_vehicle} s, p95 ${metrics.p95_seconds_per_vehicle} s; ` +
+      `retries ${metrics.retries}; browser restarts ${metrics.browser_restarts}; ` +
+      `session recoveries ${metrics.session_recoveries}`,
   ].filter(Boolean);
   if (failures.length > 0) {
     const shown = failures.slice(0, 20);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { Ledger } from '../ledger/ledger.ts';
@@ -20,6 +20,8 @@ export interface RunPaths {
   failures: string;
   report: string;
   log: string;
+  /** The log as JSON lines (LOG_JSON). */
+  jsonLog: string;
 }
 
 export function runPaths(root: string): RunPaths {
@@ -39,6 +41,7 @@ export function runPaths(root: string): RunPaths {
     failures: join(data, 'failures.csv'),
     report: join(data, 'report.txt'),
     log: join(data, 'bookout.log'),
+    jsonLog: join(data, 'bookout.jsonl'),
   };
 }
 
@@ -86,13 +89,19 @@ export interface ChosenRun {
 }
 
 /**
- * The latest run when it is unfinished (or `continueFinished`), otherwise a new folder for
- * today: MM-DD-YYYY, then "MM-DD-YYYY (2)" and so on.
+ * The run folder named by `runFolder`; else the latest run when it is unfinished (or
+ * `continueFinished`), otherwise a new folder for today: MM-DD-YYYY, then "MM-DD-YYYY (2)" and so on.
  */
 export function chooseRunFolder(
   downloadFolder: string,
-  options: { forceNew?: boolean; continueFinished?: boolean; now?: Date } = {},
+  options: { forceNew?: boolean; continueFinished?: boolean; runFolder?: string; now?: Date } = {},
 ): ChosenRun {
+  if (options.runFolder !== undefined) {
+    const paths = runPaths(resolve(options.runFolder));
+    if (!existsSync(paths.ledger))
+      throw new UserError(`${options.runFolder} is not a bookout run folder (no run_data/state.db in it).`);
+    return { paths, resumed: true };
+  }
   const base = resolve(downloadFolder);
   ensureWritableFolder(base);
   const latest = listRunFolders(base)[0];
@@ -105,9 +114,15 @@ export function chooseRunFolder(
   return { paths: createRunFolder(join(base, name)), resumed: false };
 }
 
+/**
+ * Creates the run's folders. `run_data` (the state, the log, the inventory, the session's browser
+ * profile) is readable by the user only; `pdfs` follows the download folder's own permissions.
+ */
 export function createRunFolder(root: string): RunPaths {
   const paths = runPaths(root);
-  for (const folder of [paths.root, paths.pdfs, paths.data, paths.temp]) mkdirSync(folder, { recursive: true });
+  for (const folder of [paths.root, paths.pdfs]) mkdirSync(folder, { recursive: true });
+  for (const folder of [paths.data, paths.temp]) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') chmodSync(paths.data, 0o700);
   return paths;
 }
 

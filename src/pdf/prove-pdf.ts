@@ -5,17 +5,23 @@ export type ProofFailure =
   | { ok: false; problem: 'not-pdf'; reason: string; looksLikeHtml: boolean }
   | { ok: false; problem: 'incomplete' | 'unreadable' | 'no-reference' | 'other-vehicle'; reason: string };
 
-export type Proof = { ok: true; pages: number } | ProofFailure;
+export type Proof = { ok: true } | ProofFailure;
 
-/** `Stock #` label followed by the stock number, as printed on bookout reports. */
-const STOCK_LABEL = /Stock\s*#\s*:?\s*([A-Za-z0-9][A-Za-z0-9-]*)/gi;
+/** How a report names its vehicle: a label, then the reference (the portal adapter knows which). */
+export interface ReferenceLabel {
+  /** Matches the label and captures the reference after it (global flag set). */
+  label: RegExp;
+  /** The label as a person reads it, for messages. */
+  name: string;
+}
+
 const MIN_BYTES = 512;
 
 /**
  * Proves that `bytes` are a complete, readable PDF of vehicle `reference`: it starts with %PDF,
- * ends with %%EOF, parses, and every `Stock #` in its text is this reference (at least one).
+ * ends with %%EOF, parses, and every reference after `identity`'s label is this one (at least one).
  */
-export async function provePdf(bytes: Uint8Array, reference: string): Promise<Proof> {
+export async function provePdf(bytes: Uint8Array, reference: string, identity: ReferenceLabel): Promise<Proof> {
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
   if (!head.startsWith('%PDF-')) {
     const looksLikeHtml = /<(!doctype|html|head|body)\b/i.test(head);
@@ -34,12 +40,10 @@ export async function provePdf(bytes: Uint8Array, reference: string): Promise<Pr
     };
   }
   let text: string;
-  let pages: number;
   try {
     const document = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
     const extracted = await extractText(document, { mergePages: true });
     text = extracted.text;
-    pages = extracted.totalPages;
     await document.loadingTask.destroy();
   } catch (error) {
     return {
@@ -48,20 +52,21 @@ export async function provePdf(bytes: Uint8Array, reference: string): Promise<Pr
       reason: `the PDF cannot be read (${error instanceof Error ? error.message : String(error)})`,
     };
   }
-  const found = stockNumbersIn(text);
-  if (found.length === 0) return { ok: false, problem: 'no-reference', reason: 'the PDF has no "Stock #" in its text' };
+  const found = referencesIn(text, identity);
+  if (found.length === 0) {
+    return { ok: false, problem: 'no-reference', reason: `the PDF has no "${identity.name}" in its text` };
+  }
   const others = [...new Set(found.filter((stock) => stock !== reference))];
-  if (others.length > 0)
-    return {
-      ok: false,
-      problem: 'other-vehicle',
-      reason: `the PDF belongs to stock # ${others.join(', ')}, not ${reference}`,
-    };
-  return { ok: true, pages };
+  if (others.length > 0) {
+    const reason = `the PDF belongs to ${identity.name} ${others.join(', ')}, not ${reference}`;
+    return { ok: false, problem: 'other-vehicle', reason };
+  }
+  return { ok: true };
 }
 
-export function stockNumbersIn(text: string): string[] {
-  return [...text.matchAll(STOCK_LABEL)].map((match) => match[1] ?? '');
+/** Every reference the text names after the label. */
+export function referencesIn(text: string, identity: ReferenceLabel): string[] {
+  return [...text.matchAll(identity.label)].map((match) => match[1] ?? '');
 }
 
 function hasEndOfFile(bytes: Uint8Array): boolean {

@@ -1,13 +1,13 @@
 // The browser-level request rules, in real headless Chromium against a small local server: every
-// way a report can reach the browser ends as one request whose bytes are taken, and blocked
-// resource types never reach the server.
+// way a report can reach the browser ends as one held request, sent once by its claimer with the
+// claiming tab's own cookies, and blocked resource types never reach the server.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BrowserHost } from '../../src/browser/browser-host.ts';
 import { blockResources } from '../../src/browser/resource-blocking.ts';
-import type { FetchedResponse } from '../../src/browser/request-interceptor.ts';
+import { fetchHeld, HELD_TITLE_PREFIX } from '../../src/browser/request-interceptor.ts';
 
 const PDF = Buffer.from('%PDF-1.4\n% a report\n%%EOF\n');
 
@@ -17,8 +17,11 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    const signedIn = (req.headers.cookie ?? '').includes('sid=s1');
-    if (path.startsWith('/GetPdfReport') && !signedIn) return res.writeHead(401).end('not signed in');
+    const sid = /sid=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
+    if (path.startsWith('/GetPdfReport') && !sid) return res.writeHead(401).end('not signed in');
+    if (path === '/GetPdfReport/whoami') {
+      return res.writeHead(200, { 'Content-Type': 'application/pdf' }).end(`%PDF-1.4\n% sid=${sid}\n%%EOF\n`);
+    }
     const pdf = (disposition: string) =>
       res
         .writeHead(200, {
@@ -35,9 +38,9 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
     if (path === '/logo.png')
       return res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' }).end(Buffer.alloc(10));
     res
-      .writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' })
+      .writeHead(200, { 'Content-Type': 'text/html', ...(sid ? {} : { 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' }) })
       .end(`<!doctype html><link rel="stylesheet" href="/style.css"><img src="/logo.png">
-      ${['inline', 'attachment', 'redirect'].map((kind) => `<button id="${kind}" onclick="window.open('/GetPdfReport/${kind}')">${kind}</button>`).join('')}`);
+      ${['inline', 'attachment', 'redirect', 'whoami'].map((kind) => `<button id="${kind}" onclick="window.open('/GetPdfReport/${kind}')">${kind}</button>`).join('')}`);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
@@ -49,15 +52,11 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
 describe('request rules of the browser', () => {
   let host: BrowserHost;
   let site: Awaited<ReturnType<typeof startServer>>;
-  const taken: FetchedResponse[] = [];
 
   before(async () => {
     site = await startServer();
     host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
-    await host.interceptor.takeDocuments(/GetPdfReport/, async (request) => {
-      taken.push(await request.fetch());
-      return `<title>taken ${taken.length}</title>`;
-    });
+    await host.interceptor.holdDocuments(/GetPdfReport/);
     await host.start();
   });
   after(async () => {
@@ -71,20 +70,44 @@ describe('request rules of the browser', () => {
       const downloads: string[] = [];
       page.on('download', (download) => downloads.push(download.url()));
       await page.goto(site.url);
-      const before = taken.length;
       const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator(`#${kind}`).dispatchEvent('click')]);
       popup.on('download', (download) => downloads.push(download.url()));
-      await popup.waitForFunction((count) => document.title === `taken ${count}`, before + 1);
-      assert.equal(taken.length, before + 1);
-      assert.equal(taken.at(-1)!.status, 200);
-      assert.equal(taken.at(-1)!.headers['content-type'], 'application/pdf');
-      assert.deepEqual(taken.at(-1)!.body, PDF);
+      await popup.waitForFunction((prefix) => document.title.startsWith(prefix), HELD_TITLE_PREFIX);
+      assert.equal(site.hits.get(`/GetPdfReport/${kind}`) ?? 0, 0, 'the browser did not send it');
+      const held = host.interceptor.claim((await popup.title()).slice(HELD_TITLE_PREFIX.length));
+      assert.ok(held, 'the held request is claimed by its token');
+      assert.equal(host.interceptor.claim((await popup.title()).slice(HELD_TITLE_PREFIX.length)), undefined, 'once');
+      const response = await fetchHeld(popup.context(), held, 10_000);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['content-type'], 'application/pdf');
+      assert.deepEqual(response.body, PDF);
       assert.deepEqual(downloads, []);
       assert.equal(site.hits.get(`/GetPdfReport/${kind}`), 1);
       if (kind === 'redirect') assert.equal(site.hits.get('/files/report.pdf'), 1);
       await page.close();
     });
   }
+
+  it("a held report is sent with the cookies of the context whose tab opened it (another account's session never)", async () => {
+    const other = await host.context.browser()!.newContext();
+    await other.addCookies([{ name: 'sid', value: 's2', url: site.url }]);
+    try {
+      const sids: string[] = [];
+      for (const context of [host.context, other]) {
+        const page = await context.newPage();
+        await page.goto(site.url);
+        const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('#whoami').dispatchEvent('click')]);
+        await popup.waitForFunction((prefix) => document.title.startsWith(prefix), HELD_TITLE_PREFIX);
+        const held = host.interceptor.claim((await popup.title()).slice(HELD_TITLE_PREFIX.length));
+        const body = (await fetchHeld(popup.context(), held!, 10_000)).body.toString('latin1');
+        sids.push(/sid=(\w+)/.exec(body)?.[1] ?? 'none');
+        await page.close();
+      }
+      assert.deepEqual(sids, ['s1', 's2']);
+    } finally {
+      await other.close();
+    }
+  });
 
   it('blocks images and stylesheets once asked, and keeps the rest', async () => {
     const page = await host.newPage();

@@ -46,7 +46,7 @@ describe('bookout status, validate and demo', () => {
     const check = await runCli(['validate'], ws.env(), ws.dir);
     assert.equal(check.code, 1, check.stdout);
     assert.match(check.stdout, /9 PDFs proven, 3 bad or missing/);
-    assert.match(check.stdout, new RegExp(`${first}: the PDF belongs to stock # ${second}`));
+    assert.match(check.stdout, new RegExp(`${first}: the PDF belongs to Stock # ${second}`));
     assert.match(check.stdout, new RegExp(`${third}: marked done, but the file is missing`));
 
     const fix = await runCli(['validate', '--fix'], ws.env(), ws.dir);

@@ -1,8 +1,8 @@
-// Issue 4: every fault the portal (or the machine) can throw at a run, each its own scenario,
+// Every fault the portal (or the machine) can throw at a run, each its own scenario,
 // judged from outside: the files on disk and the portal's own stats.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import {
   runCli,
   runFolderOf,
   startCli,
+  waitFor,
   type Workspace,
 } from '../support/harness.ts';
 import { assertOutcome, injected, type Expectations } from '../support/outcome.ts';
@@ -60,7 +61,7 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
       () => ({}),
       (ws, output) => {
         assert.ok(injected(ws.portal, /hang/) > 0);
-        assert.match(output, /no progress|timed out|took longer/);
+        assert.match(output, /no answer for|timed out|took longer/);
       },
     ));
 
@@ -116,6 +117,26 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
       },
     ));
 
+  it('a 429 while signing in again after an expiry: waited out as asked, the run goes on', async () => {
+    const ws = await openWorkspace({ vehicles: VEHICLES, profile: 'fast', faults: { expireAfterPdfs: 5 } });
+    try {
+      const run = startCli(['run', '--progress', 'plain'], ws.env(FAST_TIMEOUTS), ws.dir);
+      const injected = (name: string) => ws.portal.stats().faultsInjected[name] ?? 0;
+      await waitFor(() => injected('expireAfterPdfs') >= 1);
+      ws.portal.setFaults({ rateLimit: { rate: 1, steps: ['login'], retryAfterSeconds: 2 } });
+      await waitFor(() => injected('rateLimit') >= 1);
+      ws.portal.setFaults({ rateLimit: { rate: 0 } });
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stdout);
+      const log = readFileSync(join(runFolderOf(ws.downloads), 'run_data', 'bookout.log'), 'utf8');
+      assert.match(log, /HTTP 429, asked to wait 2 s/);
+      await assertOutcome(ws);
+      assert.equal(ws.portal.stats().logins.accepted, 2, 'one login, one after the expiry');
+    } finally {
+      await ws.close();
+    }
+  });
+
   it('session kicked (as by a login elsewhere): one new login, the run goes on', () =>
     scenario(
       { faults: { kickAfterPdfs: 5 } },
@@ -169,7 +190,11 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
       (ws, output) => {
         assert.match(output, /165005: FAILED: stock number 165005 is not in the inventory grid/);
         assert.match(output, /165001: FAILED: downloading the PDF: HTTP 500/);
-        assert.equal(ws.portal.stats().faultsInjected.alwaysFail, 3, 'three attempts, no more');
+        assert.equal(
+          ws.portal.stats().faultsInjected.alwaysFail,
+          4,
+          'three attempts and one in the final sweep, no more',
+        );
       },
     ));
 
@@ -251,11 +276,3 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}

@@ -92,7 +92,7 @@ describe('bookout run, end to end against the simulated portal', () => {
       assert.equal(metrics.succeeded, 30);
       assert.equal(metrics.success_rate, 100);
       assert.equal(readJson<{ status: string }>(join(data, 'checkpoint.json')).status, 'finished');
-      assert.equal(readFileSync(join(data, 'failures.csv'), 'utf8').trim(), 'reference,problem,reason,attempts');
+      assert.equal(readFileSync(join(data, 'failures.csv'), 'utf8').trim(), 'reference,problem,cause,reason,attempts');
       const everything =
         result.stdout +
         result.stderr +

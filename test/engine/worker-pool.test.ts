@@ -1,26 +1,34 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
+import type { PoolEvent } from '../../src/engine/events.ts';
 import { TaskFailure } from '../../src/engine/failure.ts';
-import type { Job, RecoveryHooks, Slot, TaskContext } from '../../src/engine/types.ts';
+import { MemoryQueue } from '../../src/engine/memory-queue.ts';
+import { StepTimings } from '../../src/engine/step-timing.ts';
+import type { Job, RecoveryHooks, Slot, Task, TaskContext } from '../../src/engine/types.ts';
 import { Watchdog } from '../../src/engine/watchdog.ts';
 import { WorkerPool, type PoolOptions } from '../../src/engine/worker-pool.ts';
-import { Ledger, type SavedPdf, type VehicleTask } from '../../src/ledger/ledger.ts';
-import { LedgerQueue } from '../../src/ledger/ledger-queue.ts';
+
+const LIMIT = { timeout: 30_000 };
 
 /** A worker resource whose disposal interrupts whatever runs on it, like closing a tab. */
 class FakeSlot implements Slot {
   disposed = false;
+  resets = 0;
+  /** When set, dispose() never resolves (a tab whose close() hangs). */
+  hangOnDispose = false;
   #onDispose = new Set<() => void>();
   isUsable(): boolean {
     return !this.disposed;
   }
+  async reset(): Promise<boolean> {
+    this.resets += 1;
+    return true;
+  }
   async dispose(): Promise<void> {
     this.disposed = true;
     for (const interrupt of this.#onDispose) interrupt();
+    if (this.hangOnDispose) await new Promise(() => undefined);
   }
   /** Work that lasts `ms` unless the slot is disposed first. */
   work(ms: number): Promise<void> {
@@ -40,17 +48,15 @@ const fastOptions: Partial<PoolOptions> = {
   retryDelayMs: () => 10,
   taskTimeoutMs: 5000,
   abandonGraceMs: 1000,
+  slotCloseTimeoutMs: 300,
 };
 const noRecovery: RecoveryHooks = {
   session: async () => undefined,
   unavailable: async () => undefined,
   browser: async () => undefined,
 };
-const saved = (ref: string): SavedPdf => ({ file: `${ref}.pdf`, bytes: 1, sha256: 'x' });
 
-describe('WorkerPool with the ledger queue', () => {
-  let dir: string;
-  let ledger: Ledger;
+describe('WorkerPool', () => {
   let slots: FakeSlot[];
   const slotFactory = {
     create: async () => {
@@ -59,45 +65,35 @@ describe('WorkerPool with the ledger queue', () => {
       return slot;
     },
   };
-
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bookout-engine-'));
-    ledger = Ledger.open(join(dir, 'state.db'));
     slots = [];
   });
-  afterEach(() => {
-    ledger.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+
+  const ids = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const byId = (queue: MemoryQueue<string>) => new Map(queue.view().map((entry) => [entry.id, entry]));
 
   function poolFor(
-    job: Job<VehicleTask, FakeSlot, SavedPdf>,
+    queue: MemoryQueue<string>,
+    job: Job<Task, FakeSlot, string>,
     options: Partial<PoolOptions> = {},
     recovery = noRecovery,
-    batchLimit?: number,
   ) {
-    return new WorkerPool(
-      { queue: new LedgerQueue(ledger, batchLimit), slots: slotFactory, job, recovery },
-      { ...fastOptions, ...options },
-    );
+    return new WorkerPool({ queue, slots: slotFactory, job, recovery }, { ...fastOptions, ...options });
   }
 
-  it('runs every task once, never the same task on two workers at once', async () => {
-    ledger.importInventory(
-      Array.from({ length: 30 }, (_, i) => `R${i}`),
-      [],
-    );
+  it('runs every task once, never the same task on two workers at once', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('R', 30));
     const active = new Set<string>();
     const seen: string[] = [];
     let overlap = false;
-    const pool = poolFor({
+    const pool = poolFor(queue, {
       async run(task, slot) {
         if (active.has(task.id)) overlap = true;
         active.add(task.id);
         seen.push(task.id);
         await slot.work(5);
         active.delete(task.id);
-        return saved(task.id);
+        return task.id;
       },
     });
     const result = await pool.run();
@@ -105,14 +101,15 @@ describe('WorkerPool with the ledger queue', () => {
     assert.equal(overlap, false);
     assert.equal(seen.length, 30);
     assert.equal(new Set(seen).size, 30);
-    assert.equal(ledger.counts().done, 30);
+    assert.equal(queue.results.size, 30);
   });
 
-  it('a timed-out task is really stopped: its slot is disposed, replaced, and the task retried', async () => {
-    ledger.importInventory(['SLOW', 'A', 'B'], []);
+  it('a timed-out task is really stopped: its slot is disposed, replaced, and the task retried', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['SLOW', 'A', 'B']);
     let slowCalls = 0;
     let stillRunning = 0;
     const pool = poolFor(
+      queue,
       {
         async run(task, slot) {
           if (task.id === 'SLOW' && slowCalls++ === 0) {
@@ -123,7 +120,7 @@ describe('WorkerPool with the ledger queue', () => {
               stillRunning -= 1;
             }
           }
-          return saved(task.id);
+          return task.id;
         },
       },
       { workers: 1, taskTimeoutMs: 200 },
@@ -134,38 +131,38 @@ describe('WorkerPool with the ledger queue', () => {
     assert.equal(slowCalls, 2);
     assert.equal(slots[0]?.disposed, true, 'the slot of the timed-out task was disposed');
     assert.ok(slots.length >= 2, 'a new slot replaced it');
-    const slow = ledger.vehicles().find((v) => v.ref === 'SLOW');
+    const slow = byId(queue).get('SLOW');
     assert.equal(slow?.state, 'done');
-    assert.equal(slow?.attempts, 2);
-    assert.equal(ledger.retryCount(), 1);
+    assert.equal(slow?.attempts, 2, 'a timeout is the server not answering: it counts');
   });
 
-  it('retries transient failures with backoff, then gives up with the reason', async () => {
-    ledger.importInventory(['FLAKY', 'BROKEN'], []);
+  it('retries transient failures with backoff, then gives up with the reason', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['FLAKY', 'BROKEN']);
     let flaky = 0;
     const pool = poolFor(
+      queue,
       {
         async run(task) {
           if (task.id === 'FLAKY' && flaky++ < 2) throw new TaskFailure('transient', 'HTTP 500');
           if (task.id === 'BROKEN') throw new TaskFailure('transient', 'always 500');
-          return saved(task.id);
+          return task.id;
         },
       },
       { maxAttempts: 3 },
     );
     await pool.run();
-    const byRef = new Map(ledger.vehicles().map((v) => [v.ref, v]));
-    assert.equal(byRef.get('FLAKY')?.state, 'done');
-    assert.equal(byRef.get('FLAKY')?.attempts, 3);
-    assert.equal(byRef.get('BROKEN')?.state, 'failed');
-    assert.equal(byRef.get('BROKEN')?.attempts, 3);
-    assert.equal(byRef.get('BROKEN')?.failureReason, 'always 500');
+    const entries = byId(queue);
+    assert.equal(entries.get('FLAKY')?.state, 'done');
+    assert.equal(entries.get('FLAKY')?.attempts, 3);
+    assert.equal(entries.get('BROKEN')?.state, 'failed');
+    assert.equal(entries.get('BROKEN')?.attempts, 3);
+    assert.equal(entries.get('BROKEN')?.failure?.message, 'always 500');
   });
 
-  it('a permanent failure is reported at once, not retried', async () => {
-    ledger.importInventory(['GONE'], []);
+  it('a permanent failure is reported at once, not retried', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['GONE']);
     let calls = 0;
-    const pool = poolFor({
+    const pool = poolFor(queue, {
       async run() {
         calls += 1;
         throw new TaskFailure('permanent', 'not in the grid');
@@ -173,19 +170,97 @@ describe('WorkerPool with the ledger queue', () => {
     });
     await pool.run();
     assert.equal(calls, 1);
-    assert.equal(ledger.vehicles()[0]?.state, 'failed');
-    assert.equal(ledger.vehicles()[0]?.failureKind, 'permanent');
+    assert.equal(byId(queue).get('GONE')?.state, 'failed');
+    assert.equal(byId(queue).get('GONE')?.failure?.kind, 'permanent');
   });
 
-  it('many workers seeing one lost session cause exactly one recovery, and no attempt is used up', async () => {
-    ledger.importInventory(
-      Array.from({ length: 12 }, (_, i) => `S${i}`),
-      [],
+  it(
+    "a failure of the worker's own slot or of the tool never uses up an attempt, and the slot is replaced",
+    LIMIT,
+    async () => {
+      const queue = new MemoryQueue<string>(ids('V', 6));
+      const failures = new Map([
+        ['V1', 2],
+        ['V3', 1],
+      ]);
+      const pool = poolFor(
+        queue,
+        {
+          async run(task) {
+            const left = failures.get(task.id) ?? 0;
+            if (left > 0) {
+              failures.set(task.id, left - 1);
+              if (task.id === 'V1') throw new TaskFailure('slot', 'navigation interrupted by another navigation');
+              throw new Error('a bug in the job');
+            }
+            return task.id;
+          },
+        },
+        { maxAttempts: 1 },
+      );
+      const result = await pool.run();
+      assert.equal(result.reason, 'finished');
+      const entries = byId(queue);
+      assert.ok([...entries.values()].every((entry) => entry.state === 'done'));
+      assert.equal(entries.get('V1')?.attempts, 1, 'only the successful attempt counted');
+      assert.equal(entries.get('V1')?.freeRetries, 2);
+      assert.equal(entries.get('V3')?.freeRetries, 1, 'an unexpected error is the tool’s, not the vehicle’s');
+      assert.ok(slots.filter((slot) => slot.disposed).length >= 3, 'each failed slot was replaced');
+    },
+  );
+
+  it(
+    'after a portal error the slot is reset before the next task; after two in a row it is replaced',
+    LIMIT,
+    async () => {
+      const queue = new MemoryQueue<string>(['E0', 'E1', 'OK']);
+      const pool = poolFor(
+        queue,
+        {
+          async run(task) {
+            if (task.id !== 'OK' && task.attempts === 0) throw new TaskFailure('transient', 'HTTP 500');
+            return task.id;
+          },
+        },
+        { workers: 1, maxAttempts: 3 },
+      );
+      await pool.run();
+      assert.equal(slots[0]?.resets, 1, 'reset after the first failure');
+      assert.equal(slots[0]?.disposed, true, 'replaced after the second failure in a row');
+      assert.equal(queue.results.size, 3);
+    },
+  );
+
+  it('a slot whose close() never returns does not hold the run', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['STUCK', 'NEXT']);
+    let calls = 0;
+    const pool = poolFor(
+      queue,
+      {
+        async run(task, slot) {
+          if (task.id === 'STUCK' && calls++ === 0) {
+            slot.hangOnDispose = true;
+            throw new TaskFailure('hang', 'no answer');
+          }
+          return task.id;
+        },
+      },
+      { workers: 1 },
     );
+    const started = Date.now();
+    const result = await pool.run();
+    assert.equal(result.reason, 'finished');
+    assert.equal(queue.results.size, 2);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
+  it('many workers seeing one lost session cause exactly one recovery, and no attempt is used up', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('S', 12));
     let sessionAlive = true;
     let sessionEnded = false;
     let recoveries = 0;
     const pool = poolFor(
+      queue,
       {
         async run(task, slot) {
           await slot.work(20);
@@ -194,7 +269,7 @@ describe('WorkerPool with the ledger queue', () => {
             sessionAlive = false;
           }
           if (!sessionAlive) throw new TaskFailure('session', 'landed on the login page');
-          return saved(task.id);
+          return task.id;
         },
       },
       { workers: 4 },
@@ -210,18 +285,19 @@ describe('WorkerPool with the ledger queue', () => {
     const result = await pool.run();
     assert.equal(result.reason, 'finished');
     assert.equal(recoveries, 1);
-    assert.equal(ledger.counts().done, 12);
+    assert.equal(queue.results.size, 12);
     assert.ok(
-      ledger.vehicles().every((v) => v.attempts === 1),
+      queue.view().every((entry) => entry.attempts === 1),
       'session failures do not count as attempts',
     );
   });
 
-  it('a throttled failure holds every worker back for Retry-After', async () => {
-    ledger.importInventory(['T0', 'T1', 'T2', 'T3'], []);
+  it('a throttled failure holds every worker back for Retry-After', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['T0', 'T1', 'T2', 'T3']);
     let throttledAt = 0;
     const startsAfter: number[] = [];
     const pool = poolFor(
+      queue,
       {
         async run(task) {
           if (throttledAt === 0) {
@@ -229,47 +305,75 @@ describe('WorkerPool with the ledger queue', () => {
             throw new TaskFailure('throttled', 'HTTP 429', { retryAfterMs: 400 });
           }
           startsAfter.push(Date.now() - throttledAt);
-          return saved(task.id);
+          return task.id;
         },
       },
       { workers: 1 },
     );
     await pool.run();
-    assert.equal(ledger.counts().done, 4);
+    assert.equal(queue.results.size, 4);
     assert.ok(
       startsAfter.every((ms) => ms >= 390),
       `a task started before Retry-After ended: ${startsAfter}`,
     );
   });
 
-  it('a fatal failure stops the run cleanly and hands unfinished tasks back', async () => {
-    ledger.importInventory(['F0', 'F1', 'F2', 'F3', 'F4', 'F5'], []);
-    const pool = poolFor({
+  it('many workers failing within seconds pause every worker, and those failures are not counted', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('W', 8));
+    let stormOver = false;
+    const events: Array<PoolEvent<Task>> = [];
+    const pool = poolFor(
+      queue,
+      {
+        async run(task, slot) {
+          await slot.work(5);
+          if (!stormOver) throw new TaskFailure('transient', 'HTTP 500');
+          return task.id;
+        },
+      },
+      { workers: 4, maxAttempts: 2, retryDelayMs: () => 300 },
+    );
+    pool.events.on((event) => {
+      events.push(event);
+      if (event.type === 'workers-paused') setTimeout(() => (stormOver = true), 100);
+    });
+    const result = await pool.run();
+    assert.equal(result.reason, 'finished');
+    assert.ok(
+      events.some((event) => event.type === 'workers-paused'),
+      'the workers paused',
+    );
+    assert.equal(queue.results.size, 8, 'no vehicle lost to the storm');
+  });
+
+  it('a fatal failure stops the run cleanly and hands unfinished tasks back', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('F', 6));
+    const pool = poolFor(queue, {
       async run(task, slot) {
         if (task.id === 'F1') throw new TaskFailure('fatal', 'disk full');
         await slot.work(200);
-        return saved(task.id);
+        return task.id;
       },
     });
     const result = await pool.run();
     assert.equal(result.reason, 'fatal');
     assert.equal(result.fatal?.message, 'disk full');
-    const counts = ledger.counts();
-    assert.equal(counts.leased, 0);
-    assert.equal(counts.failed, 0);
-    assert.ok(counts.pending >= 4);
+    const states = queue.view().map((entry) => entry.state);
+    assert.equal(states.filter((state) => state === 'leased').length, 0);
+    assert.equal(states.filter((state) => state === 'failed').length, 0);
+    assert.ok(states.filter((state) => state === 'pending').length >= 4);
     assert.ok(
       slots.every((slot) => slot.disposed),
       'every slot is closed at the end',
     );
   });
 
-  it('stop() ends in-flight tasks at once and leaves them pending, uncounted', async () => {
-    ledger.importInventory(['P0', 'P1', 'P2'], []);
-    const pool = poolFor({
+  it('stop() ends in-flight tasks at once and leaves them pending, uncounted', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['P0', 'P1', 'P2']);
+    const pool = poolFor(queue, {
       async run(task, slot) {
         await slot.work(60_000);
-        return saved(task.id);
+        return task.id;
       },
     });
     const running = pool.run();
@@ -277,55 +381,63 @@ describe('WorkerPool with the ledger queue', () => {
     pool.stop();
     const result = await running;
     assert.equal(result.reason, 'stopped');
-    assert.equal(ledger.counts().pending, 3);
-    assert.ok(ledger.vehicles().every((v) => v.attempts === 0));
+    assert.ok(queue.view().every((entry) => entry.state === 'pending' && entry.attempts === 0));
   });
 
-  it('the watchdog stops a task stuck in one step and it is retried', async () => {
-    ledger.importInventory(['STUCK'], []);
-    let calls = 0;
-    const stalled: string[] = [];
+  it('the watchdog stops a task stuck in one step far beyond that step’s usual time', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('H', 14));
+    const timings = new StepTimings({ floorMs: 100, ceilingMs: 20_000, minSamples: 10 });
+    const hangs: Array<{ step: string; waitedMs: number }> = [];
     const pool = poolFor(
+      queue,
       {
         async run(task, slot, context: TaskContext) {
           context.step('waiting for popup');
-          if (calls++ === 0) await slot.work(60_000);
-          return saved(task.id);
+          if (task.id === 'H12' && task.attempts === 0) await slot.work(60_000);
+          else await slot.work(10);
+          context.step('saving');
+          return task.id;
         },
       },
-      { workers: 1 },
+      { workers: 1, stepTimings: timings },
     );
-    const watchdog = new Watchdog(pool, { stallTimeoutMs: 150, checkEveryMs: 20 }, (view) =>
-      stalled.push(view.step ?? ''),
+    const watchdog = new Watchdog(
+      pool,
+      timings,
+      (hang) => hangs.push({ step: hang.view.step ?? '', waitedMs: hang.waitedMs }),
+      20,
     );
     watchdog.start();
     await pool.run();
     watchdog.stop();
-    assert.deepEqual(stalled, ['waiting for popup']);
-    assert.equal(ledger.vehicles()[0]?.state, 'done');
-    assert.equal(ledger.vehicles()[0]?.attempts, 2);
+    assert.equal(hangs.length, 1);
+    assert.equal(hangs[0]?.step, 'waiting for popup');
+    assert.ok(hangs[0]!.waitedMs < 2000, `the hang was seen after ${hangs[0]?.waitedMs} ms, not the 20 s ceiling`);
+    assert.equal(byId(queue).get('H12')?.state, 'done');
   });
 
-  it('MAX_DOWNLOADS: a batch starts at most that many vehicles, retries included', async () => {
-    ledger.importInventory(['M0', 'M1', 'M2', 'M3', 'M4'], []);
-    let failedOnce = false;
-    const pool = poolFor(
-      {
-        async run(task) {
-          if (task.id === 'M0' && !failedOnce) {
-            failedOnce = true;
-            throw new TaskFailure('transient', 'blip');
-          }
-          return saved(task.id);
-        },
-      },
-      {},
-      noRecovery,
-      2,
+  it('a listener that throws is reported and changes nothing for the tasks', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('L', 5));
+    const reported: string[] = [];
+    const pool = new WorkerPool(
+      { queue, slots: slotFactory, job: { run: async (task) => task.id }, recovery: noRecovery },
+      fastOptions,
+      (_error, event) => reported.push(event.type),
     );
+    pool.events.on((event) => {
+      if (event.type === 'task-succeeded') throw new Error('a broken dashboard');
+    });
+    const seen: string[] = [];
+    pool.events.on((event) => {
+      if (event.type === 'task-succeeded') seen.push(event.task.id);
+    });
     await pool.run();
-    const counts = ledger.counts();
-    assert.equal(counts.done, 2);
-    assert.equal(counts.pending, 3);
+    assert.equal(queue.results.size, 5);
+    assert.ok(
+      queue.view().every((entry) => entry.attempts === 1),
+      'no task was retried',
+    );
+    assert.equal(reported.length, 5);
+    assert.equal(seen.length, 5, 'the other listener got every event');
   });
 });

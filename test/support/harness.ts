@@ -26,8 +26,14 @@ export interface CliRun {
 }
 
 /** Starts `node src/main.ts ...args` with `env` on top of a clean environment. */
-export function startCli(args: string[], env: Record<string, string>, cwd: string): CliRun {
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  user?: { uid: number; gid: number },
+): CliRun {
   const child = spawn(process.execPath, [join(ROOT, 'src', 'main.ts'), ...args], {
+    ...user,
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,12 +71,12 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
   };
 }
 
-export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
-  return startCli(args, env, cwd).done;
+export function runCli(args: string[], env: Record<string, string>, cwd: string, user?: { uid: number; gid: number }) {
+  return startCli(args, env, cwd, user).done;
 }
 
 /** Settings that make faults show up quickly in tests. */
-export const FAST_TIMEOUTS = { TASK_TIMEOUT: '25', STALL_TIMEOUT: '12', RETRY_DELAY: '1' };
+export const FAST_TIMEOUTS = { TASK_TIMEOUT: '25', STALL_TIMEOUT: '12', RETRY_DELAY: '1', SWEEP_COOLDOWN: '1' };
 
 export interface Workspace {
   dir: string;
@@ -98,6 +104,7 @@ export async function openWorkspace(options: Partial<PortalOptions> = {}): Promi
       JD_PASS: portal.credentials.password,
       PORTAL_URL: portal.url,
       DOWNLOAD_FOLDER: downloads,
+      BOOKOUT_STATE_DIR: join(dir, 'state'),
       WORKERS: '3',
       ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}),
       ...extra,
@@ -165,4 +172,13 @@ export function readJson<T>(path: string): T {
 /** PDF generations per reference according to the portal. */
 export function generations(portal: SimPortal): Map<string, number> {
   return new Map(Object.entries(portal.stats().pdf.byRef));
+}
+
+/** Resolves once `condition()` holds (checked every 50 ms); rejects after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 90_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

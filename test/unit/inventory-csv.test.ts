@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../../src/errors.ts';
-import { readInventoryCsv } from '../../src/portal/inventory-csv.ts';
+import { vehiclesFrom } from '../../src/job/inventory.ts';
+import { readInventoryCsv as readRows } from '../../src/portal/values-online/inventory-csv.ts';
 
-describe('reading the inventory export', () => {
+const readInventoryCsv = (content: string | Buffer) => vehiclesFrom(readRows(content));
+
+describe('reading the inventory export', { timeout: 10_000 }, () => {
   it('reads the Reference Number column wherever it is, with a UTF-8 BOM and quoted commas', () => {
     const csv =
       '\uFEFFVIN,Year,Reference Number,Trim\r\n1HGCM82633A004352,2019,165001,"EX-L, Navi"\r\n2T1BURHE0JC034512,2018,165549A,LE\r\n';
@@ -38,6 +41,14 @@ describe('reading the inventory export', () => {
       (error: unknown) =>
         error instanceof UserError && /no "Reference Number" column.*"Stock", "VIN"/.test(error.message),
     );
+  });
+
+  it('references that differ only in case are one file on Windows and macOS: the second is rejected with the reason', () => {
+    const inventory = readInventoryCsv('Reference Number\n165001a\n165002\n165001A\n');
+    assert.deepEqual(inventory.references, ['165001a', '165002']);
+    assert.equal(inventory.rejected.length, 1);
+    assert.equal(inventory.rejected[0]?.value, '165001A');
+    assert.match(inventory.rejected[0]?.reason ?? '', /differs from 165001a only in case/);
   });
 
   it('broken CSV is one clear error', () => {

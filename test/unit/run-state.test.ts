@@ -1,19 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { sealCookies, unsealCookies } from '../../src/browser/sealed-cookies.ts';
+import { randomBytes } from 'node:crypto';
 import { UserError } from '../../src/errors.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { RunLock } from '../../src/ledger/run-lock.ts';
 import { DurableWriter } from '../../src/output/atomic-write.ts';
 import { chooseRunFolder, createRunFolder, dateFolderName } from '../../src/output/run-folders.ts';
 import { unsafeFileNameReason } from '../../src/output/safe-name.ts';
-import { makeRedactor, toAscii } from '../../src/ui/text.ts';
+import { releaseStaleLeases } from '../../src/ledger/ledger-queue.ts';
+import { sealCookies, unsealCookies } from '../../src/session/sealed-cookies.ts';
+import { toAscii } from '../../src/text.ts';
+import { Redactor } from '../../src/ui/redactor.ts';
 
-describe('run folders and resume', () => {
+describe('run folders and resume', { timeout: 30_000 }, () => {
   let base: string;
   beforeEach(() => (base = mkdtempSync(join(tmpdir(), 'bookout-runs-'))));
   afterEach(() => rmSync(base, { recursive: true, force: true }));
@@ -24,7 +28,7 @@ describe('run folders and resume', () => {
     const chosen = chooseRunFolder(base, { now: day });
     const ledger = Ledger.open(chosen.paths.ledger);
     ledger.importInventory(refs, []);
-    for (const ref of done) ledger.complete(ref, { file: `${ref}.pdf`, bytes: 1, sha256: 'x' }, 1);
+    for (const ref of done) ledger.complete(ref, { file: `${ref}.pdf`, bytes: 1, sha256: 'x' });
     ledger.close();
     return chosen.paths.name;
   }
@@ -50,12 +54,13 @@ describe('run folders and resume', () => {
     const paths = createRunFolder(join(base, '11-22-2026'));
     const ledger = Ledger.open(paths.ledger);
     ledger.importInventory(['A', 'B'], []);
-    assert.equal(ledger.lease('worker-1', Date.now())?.id, 'A');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid; // a process of this machine that has ended
+    assert.equal(ledger.lease(`${hostname()}#${dead}/worker-1`, Date.now(), Date.now() + 600_000)?.id, 'A');
     ledger.startInvocation(2);
     ledger.close(); // "killed" here
     const next = Ledger.open(paths.ledger);
     next.closeOpenInvocations('killed');
-    assert.equal(next.releaseAllLeases(), 1);
+    assert.equal(releaseStaleLeases(next), 1, 'its holder is gone: no need to wait for the lease to expire');
     assert.deepEqual(next.counts(), { total: 2, pending: 2, leased: 0, done: 0, failed: 0, rejected: 0 });
     assert.equal(next.vehicles()[0]?.attempts, 0);
     assert.equal(next.openInvocationCount(), 0);
@@ -92,7 +97,7 @@ describe('run folders and resume', () => {
   });
 });
 
-describe('durable writes', () => {
+describe('durable writes', { timeout: 30_000 }, () => {
   it('leaves no temporary file next to the target, and replaces content whole', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bookout-write-'));
     try {
@@ -112,7 +117,7 @@ describe('durable writes', () => {
   });
 });
 
-describe('names, secrets and ASCII', () => {
+describe('names, secrets and ASCII', { timeout: 30_000 }, () => {
   it('allows stock numbers as file names and nothing path-like', () => {
     assert.equal(unsafeFileNameReason('165549A'), null);
     for (const bad of ['', '../x', 'a/b', 'a\\b', 'CON', 'nul', '.hidden', 'x'.repeat(65), 'a b', 'a:b']) {
@@ -120,7 +125,7 @@ describe('names, secrets and ASCII', () => {
     }
   });
 
-  it('sealed cookies open only with the same credentials', () => {
+  it('sealed cookies open only with the same key and for the same account', () => {
     const cookies = [
       {
         name: '.ASPXAUTH',
@@ -133,15 +138,20 @@ describe('names, secrets and ASCII', () => {
         sameSite: 'Lax' as const,
       },
     ];
-    const sealed = sealCookies(cookies, 'user\npass');
+    const key = randomBytes(32);
+    const sealed = sealCookies(cookies, key, 'https://portal\nuser');
     assert.equal(Buffer.from(sealed).includes('abc'), false);
-    assert.deepEqual(unsealCookies(sealed, 'user\npass'), cookies);
-    assert.equal(unsealCookies(sealed, 'user\nother'), null);
+    assert.deepEqual(unsealCookies(sealed, key, 'https://portal\nuser'), cookies);
+    assert.equal(unsealCookies(sealed, randomBytes(32), 'https://portal\nuser'), null, 'another key');
+    assert.equal(unsealCookies(sealed, key, 'https://portal\nother'), null, 'another account');
   });
 
   it('redacts credentials in every form and keeps output ASCII', () => {
-    const redact = makeRedactor(['p@ss word', 'dealer1']);
-    assert.equal(redact('login dealer1 with p@ss word or p%40ss%20word'), 'login *** with *** or ***');
+    const redactor = new Redactor();
+    redactor.add(['p@ss word', 'dealer1']);
+    redactor.add(['second-account-pass']);
+    const text = 'login dealer1 with p@ss word or p%40ss%20word, then second-account-pass';
+    assert.equal(redactor.redact(text), 'login *** with *** or ***, then ***', 'secrets are added, never replaced');
     assert.equal(toAscii('Caf\u00e9 \u2014 \u201cquoted\u201d \u2026 \u2713'), 'Cafe - "quoted" ... ?');
   });
 });

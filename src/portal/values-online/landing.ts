@@ -1,7 +1,7 @@
 import type { Page, Request, Response } from 'playwright-core';
-import { TaskFailure } from '../engine/failure.ts';
-import { failureFromNetworkError, failureFromStatus } from '../browser/web-failures.ts';
-import { awaitLanding, type Landing, type Target } from './in-page.ts';
+import { failureFromNetworkError, failureFromStatus } from '../../browser/web-failures.ts';
+import { TaskFailure } from '../../engine/failure.ts';
+import { awaitLanding, type Landing, type Look, type Target } from './in-page.ts';
 import { SELECTORS } from './selectors.ts';
 
 export type { Landing, Target } from './in-page.ts';
@@ -63,18 +63,22 @@ export async function failFastOnErrors<V>(page: Page, what: string, action: () =
   }
 }
 
+export interface LandingWait {
+  timeoutMs: number;
+  /** `expected` counts only while nothing matches this selector (rows still marked stale, say). */
+  without?: string;
+  signal?: AbortSignal;
+}
+
 /**
  * Waits until the page shows `expected` (and nothing matches `without`), the login form or the
  * license checkbox, and says which. Looks again in the new document when the page navigates.
  */
-export function waitForLanding(page: Page, expected: Target, timeoutMs: number, without?: string): Promise<Landing> {
+export function waitForLanding(page: Page, expected: Target, wait: LandingWait): Promise<Landing> {
   const what = `waiting for ${typeof expected === 'string' ? expected : `the ${expected.button} button`}`;
-  return awaitLanding(
-    page,
-    { expected, without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox },
-    timeoutMs,
-    what,
-  );
+  const query = { expected, without: wait.without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox };
+  const look: Look = { timeoutMs: wait.timeoutMs, what, signal: wait.signal };
+  return awaitLanding(page, query, look);
 }
 
 /** 'login' or 'license' when `html` is that page of the portal (an answer that should have been something else). */
@@ -92,14 +96,8 @@ export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string
 }
 
 /** `waitForLanding` that insists on `expected`, throwing a session failure otherwise. */
-export async function expectLanding(
-  page: Page,
-  expected: Target,
-  where: string,
-  timeoutMs: number,
-  without?: string,
-): Promise<void> {
-  const landing = await waitForLanding(page, expected, timeoutMs, without);
+export async function expectLanding(page: Page, expected: Target, where: string, wait: LandingWait): Promise<void> {
+  const landing = await waitForLanding(page, expected, wait);
   if (landing !== 'expected') throw sessionLost(landing, where);
 }
 

@@ -7,7 +7,7 @@
 // second of latency. Each function below is self-contained: it is sent to the page as source.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import { TaskFailure } from '../engine/failure.ts';
+import { TaskFailure } from '../../engine/failure.ts';
 
 /** Something a page shows: an element by CSS selector, or a button by its text. */
 export type Target = string | { button: string };
@@ -69,43 +69,46 @@ function titleIn({ prefix, ms }: { prefix: string; ms: number }): Promise<string
 
 const NAVIGATED = /Execution context was destroyed|navigat|Cannot find context/i;
 const AFTER_NAVIGATION_MS = 25;
+/** One look inside the page lasts at most this long, so an ended attempt stops looking soon. */
+const LOOK_SLICE_MS = 2000;
+
+export interface Look {
+  timeoutMs: number;
+  /** Names the wait in the failure message. */
+  what: string;
+  /** Stops looking at once (the attempt is over). */
+  signal?: AbortSignal;
+}
 
 /**
  * Runs a looking function in the page until it finds something, looking again in the new
- * document whenever the page navigates meanwhile. Throws a transient failure after `timeoutMs`.
+ * document whenever the page navigates meanwhile. Throws a hang failure after `timeoutMs`.
  */
-async function lookInPage<A, R>(
-  page: Page,
-  look: (arg: A & { ms: number }) => Promise<R | null>,
-  arg: A,
-  timeoutMs: number,
-  what: string,
-): Promise<R> {
-  const deadline = Date.now() + timeoutMs;
-  for (let left = timeoutMs; left > 0; left = deadline - Date.now()) {
+async function lookInPage<A, R>(page: Page, look: (arg: A & { ms: number }) => Promise<R | null>, arg: A, wait: Look) {
+  const deadline = Date.now() + wait.timeoutMs;
+  for (let left = wait.timeoutMs; left > 0; left = deadline - Date.now()) {
+    wait.signal?.throwIfAborted();
     try {
       // The generic signature of evaluate cannot follow A through its Unboxed<> mapping.
-      const found = await page.evaluate(look as (arg: unknown) => Promise<R | null>, { ...arg, ms: left });
+      const found = await page.evaluate(look as (arg: unknown) => Promise<R | null>, {
+        ...arg,
+        ms: Math.min(left, LOOK_SLICE_MS),
+      });
       if (found !== null) return found as R;
     } catch (error) {
       if (!(error instanceof Error) || !NAVIGATED.test(error.message)) throw error;
       await sleep(AFTER_NAVIGATION_MS); // a page that keeps navigating must not make this spin
     }
   }
-  throw new TaskFailure('transient', `${what}: nothing happened within ${Math.round(timeoutMs / 1000)} s`);
+  throw new TaskFailure('hang', `${wait.what}: nothing happened within ${Math.round(wait.timeoutMs / 1000)} s`);
 }
 
-export function awaitLanding(
-  page: Page,
-  query: Omit<LandingQuery, 'ms'>,
-  timeoutMs: number,
-  what: string,
-): Promise<Landing> {
-  return lookInPage(page, landingIn, query, timeoutMs, what);
+export function awaitLanding(page: Page, query: Omit<LandingQuery, 'ms'>, wait: Look): Promise<Landing> {
+  return lookInPage(page, landingIn, query, wait);
 }
 
-export function awaitTitle(page: Page, prefix: string, timeoutMs: number, what: string): Promise<string> {
-  return lookInPage(page, titleIn, { prefix }, timeoutMs, what);
+export function awaitTitle(page: Page, prefix: string, wait: Look): Promise<string> {
+  return lookInPage(page, titleIn, { prefix }, wait);
 }
 
 /** Dispatches a click on the first element matching `target`. False when there is none. */

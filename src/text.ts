@@ -1,3 +1,4 @@
+// Plain-text helpers any layer may use.
 /**
  * Console output must be ASCII only: a Windows code page cannot print anything else.
  * Common typographic characters become their ASCII look-alikes; anything else becomes '?'.
@@ -14,19 +15,6 @@ export function toAscii(text: string): string {
     .replace(/[^\x09\x0a\x0d\x20-\x7e]/g, '?');
 }
 
-/** Replaces every occurrence of the given secrets (and their URL-encoded forms) with '***'. */
-export function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (secret.length < 3) continue; // too short to be told apart from ordinary text
-    forms.add(secret);
-    forms.add(encodeURIComponent(secret));
-    forms.add(JSON.stringify(secret).slice(1, -1));
-  }
-  const sorted = [...forms].sort((a, b) => b.length - a.length);
-  return (text: string) => sorted.reduce((result, form) => result.split(form).join('***'), text);
-}
-
 export function formatDuration(ms: number): string {
   const totalSeconds = Math.max(0, Math.round(ms / 1000));
   const hours = Math.floor(totalSeconds / 3600);
@@ -34,4 +22,9 @@ export function formatDuration(ms: number): string {
   const seconds = totalSeconds % 60;
   const pad = (n: number) => String(n).padStart(2, '0');
   return hours > 0 ? `${hours}:${pad(minutes)}:${pad(seconds)}` : `${minutes}:${pad(seconds)}`;
+}
+
+/** One line of printable text: control characters (line breaks, tabs, escapes) become spaces. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
 }

@@ -1,7 +1,7 @@
 import type { Page, Response } from 'playwright-core';
-import { TaskFailure } from '../engine/failure.ts';
+import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost } from './landing.ts';
-import { SELECTORS } from './selectors.ts';
+import { SELECTORS, STOCK_FILTER_FUNCTION } from './selectors.ts';
 
 const STALE_MARK = 'data-bookout-stale';
 /** The grid's rows must be replaced this soon after its callback answered. */
@@ -23,13 +23,11 @@ export async function exportInventoryCsv(page: Page, path: string, timeoutMs: nu
   await failFastOnErrors(page, 'exporting the inventory', async () => {
     const downloading = armed(page.waitForEvent('download', { timeout: timeoutMs }));
     try {
-      await page.locator(SELECTORS.exportMenu).click({ timeout: timeoutMs });
-      await page.locator(SELECTORS.exportAllColumns).click({ timeout: timeoutMs });
-      await page.locator(SELECTORS.exportToCsv).click({ timeout: timeoutMs });
+      for (const item of [SELECTORS.exportMenu, SELECTORS.exportAllColumns, SELECTORS.exportToCsv]) {
+        await page.locator(item).click({ timeout: timeoutMs });
+      }
     } catch (error) {
-      throw new TaskFailure('transient', `the Export menu did not work (${(error as Error).message.split('\n')[0]})`, {
-        cause: error,
-      });
+      throw new TaskFailure('transient', `the Export menu did not work (${messageOf(error)})`, { cause: error });
     }
     const download = await downloading;
     const failure = await download.failure();
@@ -42,28 +40,16 @@ export async function exportInventoryCsv(page: Page, path: string, timeoutMs: nu
  * Filters the grid to `reference` and waits for the rows the grid's callback puts in place: the
  * rows on screen before are marked stale first, so a slow callback never leaves old rows to click.
  */
-export async function filterGrid(page: Page, reference: string, timeoutMs: number): Promise<void> {
+export async function filterGrid(page: Page, reference: string, timeoutMs: number, signal: AbortSignal) {
   await failFastOnErrors(page, 'filtering the grid', async () => {
-    const callback = armed(
-      page.waitForResponse((response) => ['xhr', 'fetch'].includes(response.request().resourceType()), {
-        timeout: timeoutMs,
-      }),
-    );
-    await page.evaluate(applyStockFilterIn, {
-      rows: SELECTORS.gridRow,
-      input: SELECTORS.stockNumberInput,
-      mark: STALE_MARK,
-      reference,
-    });
+    const isCallback = (response: Response) => ['xhr', 'fetch'].includes(response.request().resourceType());
+    const callback = armed(page.waitForResponse(isCallback, { timeout: timeoutMs }));
+    const filter = { rows: SELECTORS.gridRow, input: SELECTORS.stockNumberInput, mark: STALE_MARK, reference };
+    await page.evaluate(applyStockFilterIn, { ...filter, apply: STOCK_FILTER_FUNCTION });
     const landing = await pageInstead(await callback);
     if (landing) throw sessionLost(landing, 'filtering the grid');
-    await expectLanding(
-      page,
-      SELECTORS.stockNumberInput,
-      'filtering the grid',
-      Math.min(timeoutMs, GRID_REFRESH_MS),
-      `[${STALE_MARK}]`,
-    );
+    const wait = { timeoutMs: Math.min(timeoutMs, GRID_REFRESH_MS), without: `[${STALE_MARK}]`, signal };
+    await expectLanding(page, SELECTORS.stockNumberInput, 'filtering the grid', wait);
   });
 }
 
@@ -73,26 +59,23 @@ async function pageInstead(response: Response): Promise<'login' | 'license' | nu
   return portalPageIn(await response.text().catch(() => ''));
 }
 
-/**
- * Runs in the page: marks the rows on screen stale, sets the box's value without focusing it (a
- * later blur would apply the filter a second time), then applies the filter as the page does.
- */
-function applyStockFilterIn({
-  rows,
-  input,
-  mark,
-  reference,
-}: {
+interface StockFilter {
   rows: string;
   input: string;
   mark: string;
   reference: string;
-}): void {
+  /** Name of the page function that applies the filter. */
+  apply: string;
+}
+
+/**
+ * Runs in the page: marks the rows on screen stale, sets the box's value without focusing it (a
+ * later blur would apply the filter a second time), then applies the filter as the page does.
+ */
+function applyStockFilterIn({ rows, input, mark, reference, apply }: StockFilter): void {
   for (const row of document.querySelectorAll(rows)) row.setAttribute(mark, '');
   (document.querySelector(input) as HTMLInputElement).value = reference;
-  (window as unknown as { vehicleGridViewFilterChanged(field: string): void }).vehicleGridViewFilterChanged(
-    'StockNumber',
-  );
+  (window as unknown as Record<string, (field: string) => void>)[apply]?.('StockNumber');
 }
 
 export type RowOpening = { opened: true } | { opened: false; shown: string[] };
@@ -105,15 +88,13 @@ export function openExactRow(page: Page, reference: string): Promise<RowOpening>
   return page.evaluate(
     ({ rows, link, reference }) => {
       const all = [...document.querySelectorAll(rows)];
-      const row = all.find((candidate) =>
-        [...candidate.querySelectorAll('td')].some((cell) => (cell.textContent ?? '').trim() === reference),
-      );
+      const cellIs = (cell: Element) => (cell.textContent ?? '').trim() === reference;
+      const row = all.find((candidate) => [...candidate.querySelectorAll('td')].some(cellIs));
       const bookout = row?.querySelector(link) as HTMLElement | null | undefined;
-      if (!bookout)
-        return {
-          opened: false as const,
-          shown: all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60)),
-        };
+      if (!bookout) {
+        const shown = all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60));
+        return { opened: false as const, shown };
+      }
       bookout.click();
       return { opened: true as const };
     },

@@ -1,4 +1,5 @@
-// Everything the downloader knows about the portal's pages: section A of portal.md, nothing more.
+// Everything bookout knows about the ValuesOnline portal's pages and files (docs/portal.md, section A),
+// nothing more.
 
 export const PATHS = {
   /** Start page; shows the login form (ASP.NET forms-auth shape). */
@@ -15,7 +16,6 @@ export const SELECTORS = {
   loginButton: '#loginButton',
   logoutButton: '#btnLogout',
   licenseCheckbox: '#agreementCheckBox',
-  inventoryNavLink: "a[href='/ValuesOnline/vehicle/']",
 
   /** DevExpress GridView data rows. */
   gridRow: "tr[id*='DXDataRow']",
@@ -36,3 +36,12 @@ export const SELECTORS = {
 
 /** Words of the portal's refusal when the user already has a live session. */
 export const ACTIVE_SESSION_TEXT = /active session/i;
+
+/** The page function that applies the stock-number filter (typing alone does not). */
+export const STOCK_FILTER_FUNCTION = 'vehicleGridViewFilterChanged';
+
+/** The export's column that holds the stock number used for filtering and file names. */
+export const REFERENCE_COLUMN = 'Reference Number';
+
+/** The bookout report prints the vehicle's stock number after this label. */
+export const REPORT_IDENTITY = { label: /Stock\s*#\s*:?\s*([A-Za-z0-9][A-Za-z0-9-]*)/gi, name: 'Stock #' };

@@ -1,9 +1,9 @@
 import { TaskFailure } from '../engine/failure.ts';
 import type { Job, TaskContext } from '../engine/types.ts';
-import type { SavedPdf, VehicleTask } from '../ledger/ledger.ts';
 import type { PdfStore } from '../output/pdf-store.ts';
 import { provePdf, type ProofFailure } from '../pdf/prove-pdf.ts';
-import type { BookoutTab } from '../portal/bookout-tab.ts';
+import type { ReportTab } from '../portal/portal.ts';
+import type { SavedPdf, VehicleTask } from '../records.ts';
 
 /** Disk errors no retry can fix: the run stops, with everything so far kept. */
 const DISK_FATAL = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
@@ -14,7 +14,7 @@ export interface JobEvents {
 }
 
 /** One vehicle: its report PDF, proven to be its own, safely on disk. */
-export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
+export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
   #store: PdfStore;
   #events: JobEvents;
 
@@ -23,7 +23,7 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
     this.#events = events;
   }
 
-  async run(task: VehicleTask, tab: BookoutTab, context: TaskContext): Promise<SavedPdf> {
+  async run(task: VehicleTask, tab: ReportTab, context: TaskContext): Promise<SavedPdf> {
     const reference = task.id;
     context.step('checking disk');
     const onDisk = await this.#store.prove(reference);
@@ -31,21 +31,16 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
       this.#events.alreadyOnDisk(reference);
       return onDisk.saved;
     }
-    const bytes = await tab.downloadReport(reference, context.step);
+    const bytes = await tab.downloadReport(reference, context);
     context.step('proving PDF');
-    const proof = await provePdf(bytes, reference);
+    const proof = await provePdf(bytes, reference, this.#store.identity);
     if (!proof.ok) throw this.#proofFailure(reference, proof);
     context.signal.throwIfAborted(); // never write for a task the engine has given up on
     context.step('saving PDF');
     try {
       return await this.#store.save(reference, bytes);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (DISK_FATAL.has(code))
-        throw new TaskFailure('fatal', `cannot write PDFs to ${this.#store.folder} (${code}: ${diskProblem(code)})`, {
-          cause: error,
-        });
-      throw error;
+      throw diskFailure(error, this.#store.folder) ?? error;
     }
   }
 
@@ -55,8 +50,21 @@ export class BookoutJob implements Job<VehicleTask, BookoutTab, SavedPdf> {
   }
 }
 
+/** SQLite's result codes for the same problems (the state database on a full or read-only disk). */
+const SQLITE_DISK_CODES: Record<number, string> = { 13: 'ENOSPC', 8: 'EROFS', 14: 'EACCES', 10: 'EIO' };
+
+/** A fatal failure naming the folder and the cause, for disk errors no retry can fix; null for others. */
+export function diskFailure(error: unknown, folder: string): TaskFailure | null {
+  const errcode = (error as { errcode?: number }).errcode;
+  const code =
+    (errcode !== undefined && SQLITE_DISK_CODES[errcode & 0xff]) || (error as NodeJS.ErrnoException).code || '';
+  if (!DISK_FATAL.has(code) && code !== 'EIO') return null;
+  return new TaskFailure('fatal', `cannot write to ${folder} (${code}: ${diskProblem(code)})`, { cause: error });
+}
+
 function diskProblem(code: string): string {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full';
   if (code === 'EROFS') return 'the disk is read-only';
+  if (code === 'EIO') return 'the disk cannot be read or written';
   return 'permission denied';
 }

@@ -1,19 +1,22 @@
 import type { Page } from 'playwright-core';
-import { failureFromStatus } from '../browser/web-failures.ts';
-import { TaskFailure } from '../engine/failure.ts';
-import type { Slot } from '../engine/types.ts';
+import { failureFromStatus } from '../../browser/web-failures.ts';
+import { TaskFailure, messageOf } from '../../engine/failure.ts';
+import type { TaskContext } from '../../engine/types.ts';
+import type { ReportTab } from '../portal.ts';
 import { clickIn, type Target } from './in-page.ts';
 import { filterGrid, openExactRow } from './inventory-page.ts';
 import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost, waitForLanding } from './landing.ts';
-import type { CapturedResponse, PdfCapture } from './pdf-capture.ts';
+import type { PdfCapture } from './pdf-capture.ts';
 import { PATHS, SELECTORS } from './selectors.ts';
 
 /** Going back to the inventory gives way to opening it afresh when it takes longer than this. */
 const BACK_TIMEOUT_MS = 10_000;
+/** A reset (leaving whatever the tab shows for an empty page) may take this long. */
+const RESET_TIMEOUT_MS = 4000;
 
 export interface TabSettings {
   origin: string;
-  /** Upper bound of any single wait on the page (the engine's task timeout is the real limit). */
+  /** Upper bound of any single wait on the page (the engine's timeouts are the real limits). */
   stepTimeoutMs: number;
 }
 
@@ -21,7 +24,7 @@ export interface TabSettings {
  * One worker tab in the shared, logged-in context. Gets one vehicle's report PDF at a time:
  * inventory -> filter to the exact stock number -> Bookout -> Print/Email Reports -> Create PDF.
  */
-export class BookoutTab implements Slot {
+export class VehicleReportTab implements ReportTab {
   readonly page: Page;
   #capture: PdfCapture;
   #settings: TabSettings;
@@ -29,6 +32,8 @@ export class BookoutTab implements Slot {
   /** The vehicle page last opened from the inventory: while the tab still shows it, the inventory is one step back. */
   #openedVehicleUrl: string | null = null;
   #crashed = false;
+  /** Requests this tab sent during the current attempt (none sent: a failure is the tab's, not the portal's). */
+  #requestsSent = 0;
 
   constructor(page: Page, capture: PdfCapture, settings: TabSettings) {
     this.page = page;
@@ -36,7 +41,12 @@ export class BookoutTab implements Slot {
     this.#settings = settings;
     page.setDefaultTimeout(settings.stepTimeoutMs);
     // A crashed tab is not closed, but nothing works in it any more: the engine must replace it.
-    page.once('crash', () => (this.#crashed = true));
+    page.once('crash', () => {
+      this.#crashed = true;
+    });
+    page.on('request', () => {
+      this.#requestsSent += 1;
+    });
     page.on('popup', (popup) => {
       this.#popups.add(popup);
       popup.once('close', () => this.#popups.delete(popup));
@@ -49,29 +59,66 @@ export class BookoutTab implements Slot {
 
   /** Closes the tab and its popups, which stops anything still running in them. */
   async dispose(): Promise<void> {
-    await Promise.all([...this.#popups].map((popup) => popup.close().catch(() => undefined)));
+    await this.#closePopups();
     await this.page.close().catch(() => undefined);
   }
 
+  /** Leaves whatever the last attempt left (a navigation still loading, a popup) for an empty page. */
+  async reset(): Promise<boolean> {
+    await this.#closePopups();
+    this.#openedVehicleUrl = null;
+    try {
+      await this.page.goto('about:blank', { timeout: RESET_TIMEOUT_MS });
+      return this.isUsable();
+    } catch {
+      return false;
+    }
+  }
+
+  async #closePopups(): Promise<void> {
+    await Promise.all([...this.#popups].map((popup) => popup.close().catch(() => undefined)));
+  }
+
   /** The PDF bytes of `reference`'s bookout report, fetched once. Not yet proven. */
-  async downloadReport(reference: string, step: (name: string) => void): Promise<Buffer> {
+  async downloadReport(reference: string, attempt: TaskContext): Promise<Buffer> {
+    this.#requestsSent = 0;
+    try {
+      return await this.#download(reference, attempt);
+    } catch (error) {
+      // Nothing of this attempt reached the portal: whatever failed, it was this tab.
+      const portalSaid = error instanceof TaskFailure && !['transient', 'hang', 'internal'].includes(error.kind);
+      if (this.#requestsSent === 0 && !portalSaid) {
+        throw new TaskFailure('slot', `the tab failed before anything reached the portal (${messageOf(error)})`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #download(reference: string, attempt: TaskContext): Promise<Buffer> {
+    const { signal, step } = attempt;
     step('opening inventory');
-    await this.#openInventory();
+    await this.#openInventory(signal);
     step('filtering grid');
-    await filterGrid(this.page, reference, this.#settings.stepTimeoutMs);
+    await filterGrid(this.page, reference, this.#settings.stepTimeoutMs, signal);
     step('opening vehicle');
     // Clicks are DOM click events (element.click()), which run the page's handlers as a mouse
     // click does. A real mouse click needs a visible target (the Bookout link holds only an image,
     // which has no size when images are blocked) and stalled a tab for about a second whenever
     // other tabs were busy (measured).
-    await this.#navigate('opening the vehicle', () => this.#openRow(reference), SELECTORS.reportButton);
+    await this.#navigate('opening the vehicle', () => this.#openRow(reference), SELECTORS.reportButton, signal);
     this.#openedVehicleUrl = this.page.url();
     step('opening reports');
-    await this.#navigate('opening Print/Email Reports', () => clickIn(this.page, SELECTORS.reportButton), {
-      button: SELECTORS.createPdfButtonName,
-    });
+    const createPdf = { button: SELECTORS.createPdfButtonName };
+    await this.#navigate(
+      'opening Print/Email Reports',
+      () => clickIn(this.page, SELECTORS.reportButton),
+      createPdf,
+      signal,
+    );
     step('creating PDF');
-    return this.#createPdf(step);
+    return this.#createPdf(attempt);
   }
 
   async #openRow(reference: string): Promise<void> {
@@ -81,16 +128,13 @@ export class BookoutTab implements Slot {
     throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
   }
 
-  async #openInventory(): Promise<void> {
+  async #openInventory(signal: AbortSignal): Promise<void> {
     const vehicleUrl = this.#openedVehicleUrl;
     this.#openedVehicleUrl = null;
-    if (vehicleUrl && this.page.url() === vehicleUrl && (await this.#backToInventory())) return;
+    if (vehicleUrl && this.page.url() === vehicleUrl && (await this.#backToInventory(signal))) return;
     const url = new URL(PATHS.inventory, this.#settings.origin).toString();
-    await this.#navigate(
-      'opening the inventory',
-      () => this.page.goto(url, { waitUntil: 'domcontentloaded' }),
-      SELECTORS.stockNumberInput,
-    );
+    const open = () => this.page.goto(url, { waitUntil: 'domcontentloaded' });
+    await this.#navigate('opening the inventory', open, SELECTORS.stockNumberInput, signal);
   }
 
   /**
@@ -99,47 +143,48 @@ export class BookoutTab implements Slot {
    * ordinary load. The grid's next callback sets a fresh filter either way. False when going back
    * did not lead to the inventory: the caller then opens it.
    */
-  async #backToInventory(): Promise<boolean> {
+  async #backToInventory(signal: AbortSignal): Promise<boolean> {
     // 'commit': a page restored from the back/forward cache never fires DOMContentLoaded again.
-    await failFastOnErrors(this.page, 'going back to the inventory', () => this.page.goBack({ waitUntil: 'commit' }));
+    const back = () => this.page.goBack({ waitUntil: 'commit' });
+    await failFastOnErrors(this.page, 'going back to the inventory', back);
     if (new URL(this.page.url()).pathname.toLowerCase() !== PATHS.inventory.toLowerCase()) return false;
-    const landing = await waitForLanding(this.page, SELECTORS.stockNumberInput, BACK_TIMEOUT_MS).catch(() => null);
+    const wait = { timeoutMs: BACK_TIMEOUT_MS, signal };
+    const landing = await waitForLanding(this.page, SELECTORS.stockNumberInput, wait).catch(() => null);
     if (landing === 'login' || landing === 'license') throw sessionLost(landing, 'going back to the inventory');
     return landing === 'expected';
   }
 
-  async #navigate(what: string, action: () => Promise<unknown>, expected: Target): Promise<void> {
+  async #navigate(what: string, action: () => Promise<unknown>, expected: Target, signal: AbortSignal): Promise<void> {
     await failFastOnErrors(this.page, what, async () => {
       await action();
-      await expectLanding(this.page, expected, what, this.#settings.stepTimeoutMs);
+      await expectLanding(this.page, expected, what, { timeoutMs: this.#settings.stepTimeoutMs, signal });
     });
   }
 
   /** Clicks Create PDF and takes the report from the popup *this* tab opened. */
-  async #createPdf(step: (name: string) => void): Promise<Buffer> {
+  async #createPdf({ signal, step }: TaskContext): Promise<Buffer> {
     const timeout = this.#settings.stepTimeoutMs;
     const popup = await failFastOnErrors(this.page, 'creating the PDF', async () => {
       const opened = armed(this.page.waitForEvent('popup', { timeout }));
-      if (!(await clickIn(this.page, { button: SELECTORS.createPdfButtonName })))
-        throw new TaskFailure('transient', 'the Create PDF button went away');
+      const clicked = await clickIn(this.page, { button: SELECTORS.createPdfButtonName });
+      if (!clicked) throw new TaskFailure('transient', 'the Create PDF button went away');
       return opened;
     });
     step('waiting for PDF');
-    let response: CapturedResponse;
+    let response: Awaited<ReturnType<PdfCapture['claim']>>;
     try {
-      response = await this.#capture.claim(popup, timeout);
+      response = await this.#capture.claim(popup, timeout, signal);
     } finally {
-      popup.close().catch(() => undefined); // no need to wait: the bytes are here, or the task failed
+      popup.close().catch(() => undefined); // no need to wait: the bytes are here, or the attempt failed
     }
     const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
     if (failure) throw failure;
     const head = response.body.subarray(0, 200_000).toString('latin1');
     const page = head.startsWith('%PDF') ? null : portalPageIn(head);
-    if (page)
-      throw new TaskFailure(
-        'session',
-        `downloading the PDF: the portal answered with the ${page} page (the session ended or needs the license accepted)`,
-      );
+    if (page) {
+      const why = `the portal answered with the ${page} page (the session ended or needs the license accepted)`;
+      throw new TaskFailure('session', `downloading the PDF: ${why}`);
+    }
     return response.body;
   }
 }

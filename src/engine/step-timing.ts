@@ -1,0 +1,58 @@
+export interface HangLimitOptions {
+  /** A step never counts as hung before this. Default 5000 ms. */
+  floorMs: number;
+  /** A step always counts as hung after this (the stall timeout). Default 90000 ms. */
+  ceilingMs: number;
+  /** A step counts as hung after this many times its observed p99. Default 4. */
+  multiplier: number;
+  /** Samples of a step needed before its own p99 is trusted; until then the ceiling applies. Default 12. */
+  minSamples: number;
+  /** Samples kept per step (the most recent). Default 200. */
+  window: number;
+}
+
+export const hangLimitDefaults: HangLimitOptions = {
+  floorMs: 5000,
+  ceilingMs: 90_000,
+  multiplier: 4,
+  minSamples: 12,
+  window: 200,
+};
+
+/**
+ * How long each named step takes when it works, and from that how long it may take before it is
+ * a hang: a multiple of its recent p99, within a floor and a ceiling. Adapts to a slow or a fast
+ * server instead of one fixed timeout for every step.
+ */
+export class StepTimings {
+  readonly options: HangLimitOptions;
+  #samples = new Map<string, number[]>();
+
+  constructor(options: Partial<HangLimitOptions> = {}) {
+    this.options = { ...hangLimitDefaults, ...options };
+  }
+
+  /** A step that finished normally after `ms`. */
+  record(step: string, ms: number): void {
+    const samples = this.#samples.get(step) ?? [];
+    samples.push(ms);
+    if (samples.length > this.options.window) samples.shift();
+    this.#samples.set(step, samples);
+  }
+
+  /** The 99th percentile of the step's recent durations, or null without enough samples. */
+  p99(step: string): number | null {
+    const samples = this.#samples.get(step);
+    if (!samples || samples.length < this.options.minSamples) return null;
+    const sorted = [...samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? null;
+  }
+
+  /** How long `step` may take before it counts as hung. */
+  limitMs(step: string): number {
+    const { floorMs, ceilingMs, multiplier } = this.options;
+    const p99 = this.p99(step);
+    if (p99 === null) return ceilingMs;
+    return Math.min(ceilingMs, Math.max(floorMs, Math.round(multiplier * p99)));
+  }
+}

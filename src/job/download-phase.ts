@@ -1,0 +1,161 @@
+import { messageOf, TaskFailure } from '../engine/failure.ts';
+import type { StepTimings } from '../engine/step-timing.ts';
+import { Watchdog } from '../engine/watchdog.ts';
+import { WorkerPool, type PoolResult } from '../engine/worker-pool.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { LedgerQueue } from '../ledger/ledger-queue.ts';
+import type { PdfStore } from '../output/pdf-store.ts';
+import type { Portal, ReportTab } from '../portal/portal.ts';
+import type { SavedPdf, VehicleTask } from '../records.ts';
+import type { ConsoleOutput, Log } from '../ui/console.ts';
+import { ProgressDisplay } from '../ui/progress.ts';
+import { DownloadJob } from './download-job.ts';
+import { NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
+import type { RecoveryPolicy } from './recovery.ts';
+import type { RunEvents } from './run-events.ts';
+
+type Pool = WorkerPool<VehicleTask, ReportTab, SavedPdf>;
+
+export interface DownloadDeps {
+  settings: Settings;
+  ledger: Ledger;
+  portal: Portal;
+  store: PdfStore;
+  log: Log;
+  output: ConsoleOutput;
+  events: RunEvents;
+  recovery: RecoveryPolicy;
+  timings: StepTimings;
+  classify: (error: unknown) => TaskFailure;
+  /** Names this process's leases. */
+  owner: string;
+  progress: 'live' | 'plain';
+  stopSignal: AbortSignal;
+  /** Writes the run's state files (checkpoint, metrics...) while it works. */
+  saveState: () => Promise<void>;
+}
+
+/** Every pending vehicle, then one more round for those that failed for a passing reason (the final sweep). */
+export async function downloadAll(deps: DownloadDeps): Promise<PoolResult> {
+  const result = await runPool(deps);
+  if (result.reason !== 'finished' || !deps.settings.finalSweep) return result;
+  const cooldown = deps.settings.sweepCooldownMs;
+  const again = deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
+  if (again.length === 0) return result;
+  const seconds = Math.round(cooldown / 1000);
+  deps.log.info(
+    `final sweep: ${again.length} vehicles that failed for a passing reason get one more try in ${seconds} s`,
+  );
+  return runPool(deps);
+}
+
+async function runPool(deps: DownloadDeps): Promise<PoolResult> {
+  const { settings, log } = deps;
+  const pool = newPool(deps);
+  const removeListener = pool.events.on(deps.events.listener);
+  const watchdog = new Watchdog(pool, deps.timings, (hang) => {
+    if (!hang.view.taskId) return;
+    const task = { id: hang.view.taskId, attempts: 0, freeRetries: 0 };
+    const step = hang.view.step ?? 'unknown';
+    pool.events.emit({ type: 'hang-detected', worker: hang.view.id, task, step, ...hang });
+  });
+  const display = progressDisplay(deps, pool);
+  const removeDisplay = log.add(display);
+  const stopWatching = watchProgress(pool, deps);
+  void deps.saveState(); // at once: a checkpoint left by an earlier invocation says "running" from now on
+  const stateTimer = setInterval(() => void deps.saveState(), STATE_FILES_EVERY_MS);
+  stateTimer.unref();
+  const onStop = () => pool.stop();
+  deps.stopSignal.addEventListener('abort', onStop, { once: true });
+  const batch = settings.maxDownloads ? ` (at most ${settings.maxDownloads} in this batch)` : '';
+  log.info(`downloading ${deps.ledger.counts().pending} vehicles with ${settings.workers} tabs${batch}`);
+  watchdog.start();
+  display.start();
+  try {
+    return await pool.run();
+  } finally {
+    deps.stopSignal.removeEventListener('abort', onStop);
+    clearInterval(stateTimer);
+    stopWatching();
+    watchdog.stop();
+    display.stop();
+    removeDisplay();
+    removeListener();
+  }
+}
+
+function newPool(deps: DownloadDeps): Pool {
+  const { settings, log } = deps;
+  const job = new DownloadJob(deps.store, {
+    alreadyOnDisk: (reference) => log.detail(`${reference}: a proven PDF is already on disk; not downloaded again`),
+    wrongVehicle: (reference, reason) => {
+      deps.ledger.increment('wrong_vehicle_pdfs');
+      log.error(`${reference}: ${reason}; rejected and retried`, { ref: reference });
+    },
+  });
+  const parts = {
+    queue: new LedgerQueue(deps.ledger, settings.maxDownloads),
+    slots: { create: () => deps.portal.newTab() },
+    job,
+    recovery: deps.recovery.hooks(),
+    classify: deps.classify,
+  };
+  const options = {
+    workers: settings.workers,
+    owner: deps.owner,
+    taskTimeoutMs: settings.taskTimeoutMs,
+    maxAttempts: settings.maxRetries + 1,
+    retryDelayMs: deps.recovery.retryDelayMs,
+    pauseBetweenTasksMs: settings.pauseBetweenVehiclesMs,
+    recycleSlotEvery: settings.recycleTabEvery,
+    stepTimings: deps.timings,
+  };
+  const onListenerError = (error: unknown, event: { type: string }) =>
+    log.error(`internal error (please report it): a listener failed on ${event.type}: ${messageOf(error)}`);
+  return new WorkerPool(parts, options, onListenerError);
+}
+
+function progressDisplay(deps: DownloadDeps, pool: Pool): ProgressDisplay {
+  const numbers = () => {
+    const counts = deps.ledger.counts();
+    const remaining = counts.pending + counts.leased;
+    return {
+      total: counts.total,
+      done: counts.done,
+      failed: counts.failed,
+      remaining,
+      finishedAt: deps.events.finishedAt,
+    };
+  };
+  const source = { numbers, workers: () => pool.snapshot(), note: () => deps.events.note };
+  return new ProgressDisplay(source, deps.output, { mode: deps.progress });
+}
+
+/**
+ * The run's own watchdog: no vehicle finished (or failed) for NO_PROGRESS_LIMIT_MS while work is
+ * left and no recovery explains it. The first time every tab is replaced; the second time the run
+ * stops and says why, instead of waiting all night.
+ */
+function watchProgress(pool: Pool, deps: DownloadDeps): () => void {
+  let strikes = 0;
+  const minutes = Math.round(NO_PROGRESS_LIMIT_MS / 60_000);
+  const timer = setInterval(
+    () => {
+      const quiet = Date.now() - deps.events.lastOutcomeAt;
+      const paused = pool.gate.isRecovering || pool.gate.throttledUntil > Date.now();
+      if (quiet < NO_PROGRESS_LIMIT_MS || paused || !pool.snapshot().some((view) => view.state === 'working')) return;
+      strikes += 1;
+      deps.events.lastOutcomeAt = Date.now();
+      if (strikes === 1) {
+        deps.log.warn(`no vehicle finished for ${minutes} minutes while work is left; replacing every tab`);
+        pool.abortAll(new TaskFailure('slot', `no progress for ${minutes} minutes`));
+      } else {
+        pool.fail(new TaskFailure('fatal', `no vehicle finished for ${2 * minutes} minutes while work was left`));
+      }
+    },
+    Math.min(30_000, NO_PROGRESS_LIMIT_MS / 4),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,95 @@
+// What the rest of bookout may ask of a portal. Only an adapter (today: values-online/) knows a
+// portal's pages, selectors, flows and report format; the job depends on this interface alone.
+import type { BrowserContext } from 'playwright-core';
+import type { RequestInterceptor } from '../browser/request-interceptor.ts';
+import type { Slot, TaskContext } from '../engine/types.ts';
+import { ExitCode, UserError } from '../errors.ts';
+import type { InventoryRow } from '../records.ts';
+
+/** How the portal's reports name their vehicle: the label printed before the reference. */
+export interface ReportIdentity {
+  /** Matches the label and captures the reference after it (global flag set). */
+  label: RegExp;
+  /** The label as a person reads it, for messages ("Stock #"). */
+  name: string;
+}
+
+/** The inventory as exported by the portal, before bookout's own rules on references. */
+export interface InventoryExport {
+  rows: InventoryRow[];
+  /** True when a filter stored on the server had to be cleared first. */
+  clearedFilter: boolean;
+}
+
+/** One worker tab: downloads one vehicle's report at a time. */
+export interface ReportTab extends Slot {
+  /** The report PDF bytes of `reference`, fetched once; not yet proven. Steps are reported to `attempt`. */
+  downloadReport(reference: string, attempt: TaskContext): Promise<Buffer>;
+}
+
+export interface PortalEvents {
+  info(text: string): void;
+  /** A login is about to be sent: from now on a session may be open, whatever its answer. */
+  loginSent(): void;
+  /** The portal has just accepted a login: from now on a session is open and must be kept or closed. */
+  sessionOpened(): Promise<void>;
+}
+
+/** The portal refused the login. Never retried: a second wrong attempt could lock the account. */
+export class LoginRefused extends UserError {
+  override name = 'LoginRefused';
+  readonly reason: 'credentials' | 'active-session';
+  constructor(reason: 'credentials' | 'active-session', message: string) {
+    super(message, ExitCode.loginRefused);
+    this.reason = reason;
+  }
+}
+
+export type SignInResult = 'already' | 'logged-in';
+
+/** One account's session with the portal, in one browser context. */
+export interface Portal {
+  readonly name: string;
+  readonly reportIdentity: ReportIdentity;
+  /** Ends with a live session: uses the context's cookies when still valid, otherwise logs in once. */
+  signIn(): Promise<SignInResult>;
+  /** After a lost session, while every tab waits: signs in again (once). */
+  recover(): Promise<SignInResult>;
+  /** Until the portal answers HTTP again; fatal after `maxMs`; rejects at once when `signal` aborts. */
+  waitUntilReachable(maxMs: number, signal?: AbortSignal): Promise<void>;
+  /** Saves the whole inventory export to `file` and reads its rows. */
+  exportInventory(file: string): Promise<InventoryExport>;
+  /** The switch from setup to downloading (for example: stop loading what tabs do not need). */
+  prepareForDownloads(options: { blockResources: boolean }): Promise<void>;
+  newTab(): Promise<ReportTab>;
+  /** Logs out of whatever session the context holds, within `withinMs`. Safe at any time, also after errors. */
+  logout(withinMs: number): Promise<void>;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** What an adapter needs to open a portal session for one account. */
+export interface PortalDeps {
+  origin: string;
+  credentials: Credentials;
+  /** The account's browser context (its cookie jar is the session). */
+  context: () => BrowserContext;
+  /** Registers the adapter's request rules (the report capture, resource blocking) with the browser. */
+  interceptor: RequestInterceptor;
+  isBrowserAlive: () => boolean;
+  events: PortalEvents;
+  /** Upper bound of any single wait on a page. */
+  stepTimeoutMs: number;
+}
+
+export type PortalFactory = (deps: PortalDeps) => Promise<Portal>;
+
+/** A kind of portal bookout can work with: its adapter and what is known of its reports without a session. */
+export interface PortalKind {
+  name: string;
+  reportIdentity: ReportIdentity;
+  open: PortalFactory;
+}

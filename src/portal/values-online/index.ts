@@ -1,0 +1,97 @@
+// The J.D. Power ValuesOnline portal, behind the Portal interface.
+import { blockResources } from '../../browser/resource-blocking.ts';
+import { readFile } from 'node:fs/promises';
+import type { InventoryExport, Portal, PortalDeps, PortalKind, ReportTab, SignInResult } from '../portal.ts';
+import { readInventoryCsv } from './inventory-csv.ts';
+import { clearFilters, exportInventoryCsv } from './inventory-page.ts';
+import { PdfCapture } from './pdf-capture.ts';
+import { VehicleReportTab } from './report-tab.ts';
+import { PATHS, REPORT_IDENTITY } from './selectors.ts';
+import { ValuesOnlineSession } from './session.ts';
+
+/** The inventory export may take this long (the portal builds the whole file first). */
+const EXPORT_TIMEOUT_MS = 300_000;
+/** One probe of an unreachable portal may take this long. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+class ValuesOnline implements Portal {
+  readonly name = 'J.D. Power ValuesOnline';
+  readonly reportIdentity = REPORT_IDENTITY;
+  #deps: PortalDeps;
+  #session: ValuesOnlineSession;
+  #capture: PdfCapture;
+
+  constructor(deps: PortalDeps) {
+    this.#deps = deps;
+    this.#capture = new PdfCapture(deps.interceptor, deps.stepTimeoutMs);
+    this.#session = new ValuesOnlineSession({
+      origin: deps.origin,
+      credentials: deps.credentials,
+      newPage: () => deps.context().newPage(),
+      isBrowserAlive: deps.isBrowserAlive,
+      events: deps.events,
+      timeoutMs: Math.min(deps.stepTimeoutMs, 120_000),
+    });
+  }
+
+  install(): Promise<void> {
+    return this.#capture.install();
+  }
+
+  signIn(): Promise<SignInResult> {
+    return this.#session.ensureSignedIn();
+  }
+
+  recover(): Promise<SignInResult> {
+    return this.#session.ensureSignedIn();
+  }
+
+  waitUntilReachable(maxMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#session.waitUntilReachable(() => this.#probe(), maxMs, signal);
+  }
+
+  /** Any HTTP answer of the start page means the portal is reachable again. */
+  async #probe(): Promise<void> {
+    const options = { timeout: PROBE_TIMEOUT_MS, maxRedirects: 0, failOnStatusCode: false };
+    const answer = await this.#deps.context().request.get(this.#session.url(PATHS.start), options);
+    await answer.dispose();
+  }
+
+  /** Clears the grid's stored filters (the export follows them), then exports all columns as CSV. */
+  async exportInventory(file: string): Promise<InventoryExport> {
+    await this.#session.ensureSignedIn();
+    const page = await this.#session.controlPage();
+    const clearedFilter = await clearFilters(page, this.#deps.stepTimeoutMs);
+    await exportInventoryCsv(page, file, Math.max(this.#deps.stepTimeoutMs, EXPORT_TIMEOUT_MS));
+    return { rows: readInventoryCsv(await readFile(file), 'The exported inventory'), clearedFilter };
+  }
+
+  /** The export menu needs the stylesheets: resources are blocked only from here on. */
+  async prepareForDownloads(options: { blockResources: boolean }): Promise<void> {
+    if (options.blockResources) await blockResources(this.#deps.interceptor);
+    await this.#session.closeControlPage();
+  }
+
+  async newTab(): Promise<ReportTab> {
+    const page = await this.#deps.context().newPage();
+    return new VehicleReportTab(page, this.#capture, {
+      origin: this.#deps.origin,
+      stepTimeoutMs: this.#deps.stepTimeoutMs,
+    });
+  }
+
+  logout(withinMs: number): Promise<void> {
+    return this.#session.logout(withinMs);
+  }
+}
+
+/** The ValuesOnline portal; `open` starts the adapter for one account (its request rules registered with the browser). */
+export const valuesOnline: PortalKind = {
+  name: 'J.D. Power ValuesOnline',
+  reportIdentity: REPORT_IDENTITY,
+  open: async (deps) => {
+    const portal = new ValuesOnline(deps);
+    await portal.install();
+    return portal;
+  },
+};

@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cookie } from 'playwright-core';
+import { sealCookies, unsealCookies } from './sealed-cookies.ts';
+import { sessionKey } from './session-key.ts';
+import { privateFolder } from './state-folder.ts';
+
+/**
+ * The portal session of one user, kept while it is open so that a run that could not log out
+ * (killed, crashed, the portal did not answer) leaves the next run able to take it back instead of
+ * being refused for an "active session". One file per portal and user in the user's state folder,
+ * whatever the download folder; sealed with a key kept apart; deleted at logout.
+ */
+export class SessionStore {
+  readonly file: string;
+  #account: string;
+  #stateFolder: string;
+
+  constructor(stateFolder: string, origin: string, username: string) {
+    this.#stateFolder = stateFolder;
+    this.#account = `${origin}\n${username}`;
+    const name = createHash('sha256').update(this.#account).digest('hex').slice(0, 32);
+    this.file = join(stateFolder, 'sessions', `${name}.session`);
+  }
+
+  /** Keeps the cookies of the open session (atomically: a kill mid-write leaves the old file). */
+  save(cookies: readonly Cookie[]): void {
+    privateFolder(join(this.#stateFolder, 'sessions'));
+    const sealed = sealCookies(cookies, sessionKey(this.#stateFolder), this.#account);
+    const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temp, sealed, { mode: 0o600 });
+    renameSync(temp, this.file);
+  }
+
+  /** The saved cookies, or null when there are none (or they cannot be opened). */
+  load(): Cookie[] | null {
+    let sealed: Buffer;
+    try {
+      sealed = readFileSync(this.file);
+    } catch {
+      return null;
+    }
+    return unsealCookies(sealed, sessionKey(this.#stateFolder), this.#account);
+  }
+
+  /** The session is closed: nothing of it stays on disk. */
+  clear(): void {
+    rmSync(this.file, { force: true });
+  }
+}
