@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   const machine = describeMachine();
   const startedAt = Date.now();
   console.log(
-    `bookout benchmark: ${options.vehicles} vehicles, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}, tabs ${options.tabs.join(',')}`,
+    `bookout benchmark: ${options.vehicles} vehicles, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}, variant ${options.variant}, tabs ${options.tabs.join(',')}`,
   );
   console.log(
     `machine: ${machine.cpus} CPUs, ${machine.memoryGb} GB, load ${machine.loadAverageAtStart.join(' ')}, node ${machine.node}, ${machine.browser?.version ?? 'browser unknown'}\n`,
@@ -62,6 +62,7 @@ async function main(): Promise<number> {
           timeScale: options.timeScale,
           pdfCapacity: options.pdfCapacity,
           seed: options.seed,
+          variant: options.variant,
         },
         stop.signal,
       );
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     projection: project(figures, options.timeScale, options.pdfCapacity),
     predecessor: PREDECESSOR,
   };
-  console.log(`\nResults (portal time compressed x ${options.timeScale}):\n`);
+  console.log(`\nResults (portal time compressed x ${options.timeScale}, variant ${options.variant}):\n`);
   console.log(resultsTable(runs));
   console.log(`\n${NOTES.map((note) => `  - ${note}`).join('\n')}`);
   console.log(`\nWhere a vehicle's time goes:\n\n${stepsTable(runs)}`);

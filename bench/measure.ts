@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startPortal, type SimStats } from '../sim/index.ts';
+import { startPortal, type SimStats, type VariantName } from '../sim/index.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import { runFolderOf, startCli, type CliResult, type CliRun } from '../test/support/harness.ts';
 import { processesNamed } from '../test/support/processes.ts';
@@ -16,6 +16,7 @@ export interface RunSetup {
   timeScale: number;
   pdfCapacity: number;
   seed: number;
+  variant: VariantName;
 }
 
 /** Portal figures the benchmark uses (a subset of SimStats, kept in the JSON). */
@@ -71,6 +72,7 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
     profile: 'realistic',
     timeScale: setup.timeScale,
     pdfCapacity: setup.pdfCapacity,
+    variant: setup.variant,
   });
   let sampler: MemorySampler | undefined;
   try {

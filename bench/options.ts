@@ -1,6 +1,14 @@
 // Command line of the benchmark: options, their defaults, and checks with one clear message.
 import { join, resolve } from 'node:path';
-import { fileStamp, parseToolArgs, timeScale, UsageError, wholeNumber } from '../test/support/tool-options.ts';
+import type { VariantName } from '../sim/index.ts';
+import {
+  fileStamp,
+  parseToolArgs,
+  timeScale,
+  UsageError,
+  variantName,
+  wholeNumber,
+} from '../test/support/tool-options.ts';
 
 export const BENCH_ROOT = resolve(import.meta.dirname, '..');
 
@@ -13,11 +21,20 @@ export interface BenchOptions {
   /** PDFs the portal generates at once. */
   pdfCapacity: number;
   seed: number;
+  /** The simulated portal's variant (its choices where the real portal is not known). */
+  variant: VariantName;
   /** The JSON file written at the end. */
   out: string;
 }
 
-const DEFAULTS = { tabs: [1, 2, 4, 6, 8, 12, 16], vehicles: 160, timeScale: 0.1, pdfCapacity: 4, seed: 1 };
+const DEFAULTS = {
+  tabs: [1, 2, 4, 6, 8, 12, 16],
+  vehicles: 160,
+  timeScale: 0.1,
+  pdfCapacity: 4,
+  seed: 1,
+  variant: 'cacheable',
+};
 const QUICK = { tabs: [1, 4, 8], vehicles: 40 };
 const MAX_TABS = 64;
 
@@ -32,6 +49,7 @@ Options:
   --time-scale <x>       multiplies the portal's realistic delays     (default ${DEFAULTS.timeScale})
   --pdf-capacity <n>     PDFs the portal generates at once            (default ${DEFAULTS.pdfCapacity})
   --seed <n>             seed of the inventory and the delays         (default ${DEFAULTS.seed})
+  --variant <name>       the portal's variant: cacheable or strict    (default ${DEFAULTS.variant})
   --out <file>           JSON file to write                           (default bench/results/bench-<ISO date>.json)
   --quick                smoke run: tabs ${QUICK.tabs.join(',')} and ${QUICK.vehicles} vehicles (explicit --tabs/--vehicles win)
   -h, --help             this text
@@ -47,6 +65,7 @@ export function parseOptions(argv: string[], now = new Date()): BenchOptions | n
     'time-scale': { type: 'string' },
     'pdf-capacity': { type: 'string' },
     seed: { type: 'string' },
+    variant: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean' },
   });
@@ -66,6 +85,7 @@ export function parseOptions(argv: string[], now = new Date()): BenchOptions | n
         ? DEFAULTS.pdfCapacity
         : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
     seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
+    variant: variantName(values.variant ?? DEFAULTS.variant),
     out:
       values.out === undefined
         ? join(BENCH_ROOT, 'bench', 'results', `bench-${fileStamp(now)}.json`)

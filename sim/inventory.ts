@@ -1,8 +1,10 @@
-import { unit } from './random.ts';
+import { hexDigest, unit } from './random.ts';
+
+export type RowIdShape = 'opaque' | 'guid' | 'numeric';
 
 export interface Vehicle {
   ref: string;
-  /** Opaque id in the bookout link and the vehicle page's address. */
+  /** Id in the bookout link and the vehicle page's address, of the portal's `rowIdShape`. */
   key: string;
   vin: string;
   year: number;
@@ -14,6 +16,9 @@ export interface Vehicle {
   bodyStyle: string;
   stockDate: string;
   listPrice: number;
+  /** Free text of the export's reordered layout: commas, quotes and line breaks. */
+  notes: string;
+  location: string;
 }
 
 const MODELS: Record<string, Array<[string, string[]]>> = {
@@ -53,6 +58,16 @@ const MODELS: Record<string, Array<[string, string[]]>> = {
 const COLORS = ['White', 'Black', 'Silver', 'Gray', 'Blue', 'Red', 'Green'];
 const BODIES = ['Sedan', 'SUV', 'Pickup', 'Hatchback', 'Coupe'];
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
+const NOTES = [
+  'Trade-in, one owner; "like new" per customer\r\nCheck tires, brakes\nWas stock 164999',
+  '',
+  'Needs detail, small dent',
+  '',
+  'Customer said "call first"',
+  'Re-stocked, see manager\r\nKeys at front desk',
+  '',
+];
+const LOCATIONS = ['Main Lot', 'Back Lot, Row 3', 'Service Bay', 'Showroom'];
 
 function pick<T>(items: readonly T[], u: number): T {
   return items[Math.floor(u * items.length)]!;
@@ -82,14 +97,26 @@ function references(seed: number, count: number): string[] {
   return refs.slice(0, count);
 }
 
-export function generateInventory(seed: number, count: number): Vehicle[] {
+/** The make of the vehicle at `index` (the same whatever the inventory's size). */
+export function makeAt(seed: number, index: number): string {
+  return pick(Object.keys(MODELS), unit(seed, 'make', index));
+}
+
+function keyFor(shape: RowIdShape, seed: number, ref: string, index: number): string {
+  if (shape === 'numeric') return String(7_340_000 + index * 3 + Math.floor(unit(seed, 'key', ref) * 3));
+  if (shape === 'opaque') return `V${(unit(seed, 'key', ref) * 1e9).toFixed(0).padStart(9, '0')}`;
+  const hex = hexDigest(seed, 'guid', ref);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function generateInventory(seed: number, count: number, rowIdShape: RowIdShape = 'opaque'): Vehicle[] {
   return references(seed, count).map((ref, index) => {
-    const make = pick(Object.keys(MODELS), unit(seed, 'make', index));
+    const make = makeAt(seed, index);
     const [model, trims] = pick(MODELS[make]!, unit(seed, 'model', index));
     const stock = new Date(Date.UTC(2026, 0, 1) + Math.floor(unit(seed, 'date', index) * 300) * 86_400_000);
     return {
       ref,
-      key: `V${(unit(seed, 'key', ref) * 1e9).toFixed(0).padStart(9, '0')}`,
+      key: keyFor(rowIdShape, seed, ref, index),
       vin: vinFor(seed, index),
       year: 2014 + Math.floor(unit(seed, 'year', index) * 12),
       make,
@@ -100,6 +127,9 @@ export function generateInventory(seed: number, count: number): Vehicle[] {
       bodyStyle: pick(BODIES, unit(seed, 'body', index)),
       stockDate: stock.toISOString().slice(0, 10),
       listPrice: 8000 + Math.floor(unit(seed, 'price', index) * 52_000),
+      // The first vehicle always has the hardest note, so even a tiny export carries one.
+      notes: index === 0 ? NOTES[0]! : pick(NOTES, unit(seed, 'notes', index)),
+      location: pick(LOCATIONS, unit(seed, 'location', index)),
     };
   });
 }

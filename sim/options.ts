@@ -1,4 +1,8 @@
-// Options of the simulated portal, with their defaults, and the latency profiles.
+// Options of the simulated portal, with their defaults, the named variants and the latency profiles.
+import { makeAt } from './inventory.ts';
+import { RENAMEABLE_FACTS, type Fact } from './pages/names.ts';
+
+export { RENAMEABLE_FACTS, type Fact } from './pages/names.ts';
 
 export type Step =
   | 'login'
@@ -54,6 +58,8 @@ export interface FaultOptions {
 
 export type LicenseMode = 'every-login' | 'first-login' | 'never' | { everyMinutes: number };
 export type ProfileName = 'instant' | 'fast' | 'realistic';
+export type VariantName = 'cacheable' | 'strict';
+export const VARIANT_NAMES: readonly VariantName[] = ['cacheable', 'strict'];
 
 export interface PortalOptions {
   port: number;
@@ -80,6 +86,33 @@ export interface PortalOptions {
   missingFromGrid: string[];
   credentials: { username: string; password: string };
   faults: Partial<FaultOptions>;
+  /** A preset bundle of the options below (and some above); options given explicitly override it. */
+  variant: VariantName;
+  /** `no-store`: every HTML page says `Cache-Control: private, no-store`, so no back/forward cache. */
+  htmlCache: 'cacheable' | 'no-store';
+  csvLineEnding: 'crlf' | 'lf';
+  /** `reordered`: other column order and extra columns (Notes with commas, quotes, line breaks; Location). */
+  csvLayout: 'standard' | 'reordered';
+  /** Every CSV field in double quotes, the header too. */
+  csvQuoteAll: boolean;
+  csvFileName: string;
+  /** `path`: /ValuesOnline/vehicle/Bookout/<id>; `query`: /ValuesOnline/Vehicle/Bookout.aspx?vehicleId=<id>. */
+  vehicleUrl: 'path' | 'query';
+  /** The id after `bookOutButton_` and in the vehicle URL. */
+  rowIdShape: 'opaque' | 'guid' | 'numeric';
+  /** Latency before an error status (4xx, 5xx) is sent. */
+  errorDelayMs: number;
+  /** `slow`: the error page trickles out over `errorBodyMs`; `endless`: it never ends. Headers come at once. */
+  errorBody: 'complete' | 'slow' | 'endless';
+  errorBodyMs: number;
+  /** Known facts of the pages renamed (an id, class, text or URL) so that a selector misses; the rest works. */
+  renamed: Fact[];
+  /** Once `afterPdfs` PDFs were served, only `pdfCapacity` PDFs are generated at once. */
+  capacityChange: { afterPdfs: number; pdfCapacity: number } | null;
+  /** With more than `knee` requests in flight, every step's delay is multiplied by inFlight / knee. */
+  loadLatency: { knee: number } | null;
+  /** With `maxQueued` PDF requests waiting for a slot, a new one answers 503 with Retry-After (default 2 s). */
+  overload: { maxQueued: number; retryAfterSeconds?: number } | null;
 }
 
 export const DEFAULT_FAULTS: FaultOptions = {
@@ -117,7 +150,45 @@ export const DEFAULT_OPTIONS: PortalOptions = {
   missingFromGrid: [],
   credentials: { username: 'demo.dealer', password: 'demo-password-1' },
   faults: {},
+  variant: 'cacheable',
+  htmlCache: 'cacheable',
+  csvLineEnding: 'crlf',
+  csvLayout: 'standard',
+  csvQuoteAll: false,
+  csvFileName: 'VehicleInventory.csv',
+  vehicleUrl: 'path',
+  rowIdShape: 'opaque',
+  errorDelayMs: 0,
+  errorBody: 'complete',
+  errorBodyMs: 3000,
+  renamed: [],
+  capacityChange: null,
+  loadLatency: null,
+  overload: null,
 };
+
+/**
+ * The options a variant sets. `cacheable` is the defaults; `strict` makes the contrasting choice
+ * wherever the real portal's behaviour is not known. `seed` picks a make present in the inventory.
+ */
+export function variantPreset(variant: VariantName, seed: number): Partial<PortalOptions> {
+  if (variant === 'cacheable') return {};
+  return {
+    htmlCache: 'no-store',
+    pdfDelivery: 'attachment',
+    pageSize: 10,
+    csvBom: true,
+    csvLineEnding: 'crlf',
+    csvLayout: 'reordered',
+    csvQuoteAll: true,
+    csvFileName: 'vehicleGridView.csv',
+    initialFilter: { make: makeAt(seed, 0) },
+    vehicleUrl: 'query',
+    rowIdShape: 'guid',
+    errorDelayMs: 1500,
+    errorBody: 'slow',
+  };
+}
 
 /** Median server time per step in ms; the spread gives the long tail. */
 export interface Profile {
@@ -185,13 +256,62 @@ export const PROFILES: Record<ProfileName, Profile> = {
   },
 };
 
+/** Defaults, then the variant's preset, then the options given (undefined ones ignored); throws on a bad value. */
 export function resolveOptions(options: Partial<PortalOptions>): PortalOptions {
-  const merged = { ...DEFAULT_OPTIONS, ...options, faults: { ...options.faults } };
-  if (!Number.isInteger(merged.vehicles) || merged.vehicles < 1 || merged.vehicles > 20_000)
-    throw new Error('vehicles must be from 1 to 20000');
-  if (!(merged.timeScale > 0)) throw new Error('timeScale must be above 0');
-  if (!Number.isInteger(merged.pdfCapacity) || merged.pdfCapacity < 1)
-    throw new Error('pdfCapacity must be at least 1');
-  if (!PROFILES[merged.profile]) throw new Error(`unknown profile ${merged.profile}`);
+  const given = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as Partial<PortalOptions>;
+  const variant = given.variant ?? DEFAULT_OPTIONS.variant;
+  if (!VARIANT_NAMES.includes(variant))
+    throw new Error(`unknown variant ${variant} (use ${VARIANT_NAMES.join(' or ')})`);
+  const preset = variantPreset(variant, given.seed ?? DEFAULT_OPTIONS.seed);
+  const merged: PortalOptions = { ...DEFAULT_OPTIONS, ...preset, ...given, variant, faults: { ...given.faults } };
+  checkSizes(merged);
+  checkChoices(merged);
+  checkCapacity(merged);
   return merged;
+}
+
+function checkSizes(options: PortalOptions): void {
+  if (!Number.isInteger(options.vehicles) || options.vehicles < 1 || options.vehicles > 20_000)
+    throw new Error('vehicles must be from 1 to 20000');
+  if (!(options.timeScale > 0)) throw new Error('timeScale must be above 0');
+  if (!Number.isInteger(options.pageSize) || options.pageSize < 1) throw new Error('pageSize must be at least 1');
+  if (!(options.errorDelayMs >= 0) || !(options.errorBodyMs >= 0))
+    throw new Error('errorDelayMs and errorBodyMs must be 0 or more');
+  if (!/^[\w.() -]+\.csv$/i.test(options.csvFileName))
+    throw new Error(`csvFileName must be a plain file name ending in .csv (got "${options.csvFileName}")`);
+}
+
+const CHOICES = {
+  profile: Object.keys(PROFILES),
+  pdfDelivery: ['inline', 'attachment', 'mixed'],
+  htmlCache: ['cacheable', 'no-store'],
+  csvLineEnding: ['crlf', 'lf'],
+  csvLayout: ['standard', 'reordered'],
+  vehicleUrl: ['path', 'query'],
+  rowIdShape: ['opaque', 'guid', 'numeric'],
+  errorBody: ['complete', 'slow', 'endless'],
+} as const;
+
+function checkChoices(options: PortalOptions): void {
+  for (const [name, allowed] of Object.entries(CHOICES)) {
+    const value = options[name as keyof typeof CHOICES];
+    if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name} must be ${allowed.join(', ')}`);
+  }
+  const unknown = options.renamed.filter((fact) => !RENAMEABLE_FACTS.includes(fact));
+  if (unknown.length > 0)
+    throw new Error(`renamed: unknown fact ${unknown.join(', ')} (known: ${RENAMEABLE_FACTS.join(', ')})`);
+}
+
+function checkCapacity(options: PortalOptions): void {
+  const atLeastOne = (value: number | undefined) => Number.isInteger(value) && value! >= 1;
+  if (!atLeastOne(options.pdfCapacity)) throw new Error('pdfCapacity must be at least 1');
+  const change = options.capacityChange;
+  if (change && (!atLeastOne(change.pdfCapacity) || !Number.isInteger(change.afterPdfs) || change.afterPdfs < 0))
+    throw new Error('capacityChange needs afterPdfs >= 0 and pdfCapacity >= 1');
+  if (options.loadLatency && !(options.loadLatency.knee >= 1)) throw new Error('loadLatency.knee must be at least 1');
+  const overload = options.overload;
+  if (overload && (!Number.isInteger(overload.maxQueued) || overload.maxQueued < 0))
+    throw new Error('overload.maxQueued must be 0 or more');
 }

@@ -34,7 +34,12 @@ function noisePng(width: number, height: number, seed: number): Uint8Array {
 const money = (value: number) => `$${value.toLocaleString('en-US')}`;
 
 /** The bookout report of one vehicle: 40-70 KB, text with `Stock #: <ref>`, the VIN and the vehicle. */
-export async function bookoutPdf(vehicle: Vehicle, seed: number, generatedAt: Date): Promise<Uint8Array> {
+export async function bookoutPdf(
+  vehicle: Vehicle,
+  seed: number,
+  generatedAt: Date,
+  stockLabel = 'Stock #',
+): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   doc.setTitle(`Bookout ${vehicle.ref}`);
   doc.setCreationDate(generatedAt);
@@ -51,7 +56,7 @@ export async function bookoutPdf(vehicle: Vehicle, seed: number, generatedAt: Da
   page.drawImage(photo, { x: 372, y: 560, width: 200, height: 160 });
 
   text('J.D. Power ValuesOnline - Vehicle Bookout', 40, 750, 16, bold);
-  text(`Stock #: ${vehicle.ref}`, 40, 720, 12, bold);
+  text(`${stockLabel}: ${vehicle.ref}`, 40, 720, 12, bold);
   text(`VIN: ${vehicle.vin}`, 40, 702);
   text(`${vehicle.year} ${vehicle.make} ${vehicle.model} ${vehicle.trim}`, 40, 686);
   text(

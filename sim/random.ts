@@ -6,6 +6,11 @@ export function unit(...parts: Array<string | number>): number {
   return digest.readUInt32BE(0) / 2 ** 32;
 }
 
+/** 40 hex digits that depend only on the inputs. */
+export function hexDigest(...parts: Array<string | number>): string {
+  return createHash('sha1').update(parts.join('\u0000')).digest('hex');
+}
+
 /** Log-normal draw around `median`, capped at 4 x median. */
 export function logNormal(median: number, sigma: number, u1: number, u2: number): number {
   if (median <= 0) return 0;

@@ -2,17 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Answers, cookie, readBody } from './answers.ts';
 import { inventoryCsv } from './csv.ts';
 import { FaultPlan } from './faults.ts';
 import { generateInventory, type Vehicle } from './inventory.ts';
 import type { FaultOptions, PortalOptions, Step } from './options.ts';
-import { ASSETS } from './pages/assets.ts';
+import { portalAssets, type Asset } from './pages/assets.ts';
 import * as html from './pages/html.ts';
+import { pageNames, type PageNames } from './pages/names.ts';
+import { PdfCapacity } from './pdf-capacity.ts';
 import { bookoutPdf } from './pdf.ts';
 import { unit } from './random.ts';
 import { SessionStore, type GridFilter, type Session } from './sessions.ts';
-import { Slots } from './slots.ts';
 import { Stats, type SimStats } from './stats.ts';
+
+const HTML = 'text/html; charset=utf-8';
+const VEHICLE_PATH_PREFIX = '/ValuesOnline/vehicle/Bookout/';
+const VEHICLE_QUERY_PATH = '/ValuesOnline/Vehicle/Bookout.aspx';
 
 interface Exchange {
   req: IncomingMessage;
@@ -39,11 +45,17 @@ export class PortalServer {
   readonly inventory: Vehicle[];
   #byKey: Map<string, Vehicle>;
   #byRef: Map<string, Vehicle>;
-  #stats = new Stats();
+  #stats: Stats;
   #sessions: SessionStore;
   #faults: FaultPlan;
-  #pdfSlots: Slots;
+  #pdfCapacity: PdfCapacity;
+  #names: PageNames;
+  #pages: html.Pages;
+  #assets: Record<string, Asset>;
+  #answers: Answers;
   #reportTokens = new Map<string, string>();
+  /** The session each answer in progress is for (static files excluded). */
+  #answering = new WeakMap<ServerResponse, Session>();
   #server: Server;
   #sockets = new Set<Socket>();
   #stopping = new AbortController();
@@ -53,15 +65,17 @@ export class PortalServer {
 
   constructor(options: PortalOptions) {
     this.options = options;
-    this.inventory = generateInventory(options.seed, options.vehicles);
+    this.inventory = generateInventory(options.seed, options.vehicles, options.rowIdShape);
     this.#byKey = new Map(this.inventory.map((vehicle) => [vehicle.key, vehicle]));
     this.#byRef = new Map(this.inventory.map((vehicle) => [vehicle.ref, vehicle]));
+    this.#stats = new Stats(options.pdfCapacity);
     this.#sessions = new SessionStore(options, this.#stats, options.initialFilter);
     this.#faults = new FaultPlan(options.seed, options.profile, options.timeScale, options.faults, this.#stats);
-    this.#pdfSlots = new Slots(options.pdfCapacity, (running, waiting) => {
-      this.#stats.pdf.peakConcurrent = Math.max(this.#stats.pdf.peakConcurrent, running);
-      this.#stats.pdf.queuedPeak = Math.max(this.#stats.pdf.queuedPeak, waiting);
-    });
+    this.#pdfCapacity = new PdfCapacity(options, this.#stats);
+    this.#names = pageNames(options.renamed);
+    this.#pages = new html.Pages(this.#names, (key) => this.#vehiclePath(key));
+    this.#assets = portalAssets(this.#names);
+    this.#answers = new Answers(options, this.#stopping.signal, (res) => this.#renewedAuthCookie(res));
     this.#server = createServer((req, res) => void this.#serve(req, res));
     this.#server.keepAliveTimeout = 30_000;
     this.#server.on('connection', (socket) => {
@@ -142,15 +156,30 @@ export class PortalServer {
       this.#stats.requestEnded(status);
     };
     res.once('finish', () => end(res.statusCode));
-    res.once('close', () => end(res.writableFinished ? res.statusCode : 'hung'));
+    // An answer whose headers left counts by its status even when its body never ended.
+    res.once('close', () => end(res.writableFinished || res.headersSent ? res.statusCode : 'hung'));
     try {
       if (route.step && !(await this.#applyStep(route, res))) return;
-      await route.handle({ req, res, url, session: this.#sessions.touch(cookie(req, '.ASPXAUTH')) });
+      const session = this.#sessions.touch(cookie(req, '.ASPXAUTH'));
+      if (session && route.step !== 'static') this.#answering.set(res, session);
+      await route.handle({ req, res, url, session });
     } catch (error) {
       if (this.#stopping.signal.aborted || res.destroyed) return;
-      if (!res.headersSent) this.#send(res, 500, 'text/html; charset=utf-8', html.serverErrorPage());
+      if (!res.headersSent) await this.#answers.error(res, 500, HTML, html.serverErrorPage());
       else res.destroy(error as Error);
     }
+  }
+
+  /**
+   * With no-store pages, every answer to a live session sends its auth cookie again, as ASP.NET's
+   * sliding expiration does. Chromium keeps a no-store page in its back/forward cache as long as no
+   * cookie changed; a cookie sent again counts as changed, so going back is always a full load.
+   */
+  #renewedAuthCookie(res: ServerResponse): Record<string, string> {
+    const session = this.#answering.get(res);
+    if (this.options.htmlCache !== 'no-store' || !session || !this.#sessions.isAlive(session)) return {};
+    // Checked when the answer leaves: a session ended meanwhile must not overwrite a newer login's cookie.
+    return { 'Set-Cookie': `.ASPXAUTH=${session.id}; Path=/; HttpOnly` };
   }
 
   /** Faults and latency of a step. False when a fault has answered (or swallowed) the request. */
@@ -160,24 +189,46 @@ export class PortalServer {
     const fault = this.#faults.requestFault(step, key);
     if (fault?.kind === 'hang') return false; // never answered; the socket closes when the client gives up
     if (step !== 'pdf') {
-      const delay = this.#faults.delayMs(step, key) + (step === 'grid' ? this.#faults.slowGridMs(key) : 0);
+      const delay = this.#stepDelay(step, key) + (step === 'grid' ? this.#faults.slowGridMs(key) : 0);
       await this.#wait(delay);
       this.#stats.serverTime(step, delay, route.ref);
     }
     if (fault?.kind === 'error500') {
-      this.#send(res, 500, 'text/html; charset=utf-8', html.serverErrorPage());
+      await this.#answers.error(res, 500, HTML, html.serverErrorPage());
       return false;
     }
     if (fault?.kind === 'rateLimit') {
-      res.setHeader('Retry-After', String(fault.retryAfterSeconds));
-      this.#send(res, 429, 'text/html; charset=utf-8', html.tooManyRequestsPage(fault.retryAfterSeconds));
+      const seconds = fault.retryAfterSeconds;
+      await this.#answers.error(res, 429, HTML, html.tooManyRequestsPage(seconds), { 'Retry-After': String(seconds) });
       return false;
     }
     return true;
   }
 
+  /** The profile's delay of one request, stretched when more requests than the load knee are in flight. */
+  #stepDelay(step: Step, key: string): number {
+    const delay = this.#faults.delayMs(step, key);
+    const knee = this.options.loadLatency?.knee;
+    const inFlight = this.#stats.inFlight;
+    return knee && inFlight > knee ? Math.round((delay * inFlight) / knee) : delay;
+  }
+
   #wait(ms: number): Promise<void> {
     return ms > 0 ? sleep(ms, undefined, { signal: this.#stopping.signal }) : Promise.resolve();
+  }
+
+  #vehiclePath(key: string): string {
+    return this.options.vehicleUrl === 'path'
+      ? `${VEHICLE_PATH_PREFIX}${key}`
+      : `${VEHICLE_QUERY_PATH}?vehicleId=${encodeURIComponent(key)}`;
+  }
+
+  /** The vehicle key of a vehicle page's URL (of the portal's own shape only), else null. */
+  #vehicleKey(url: URL): string | null {
+    if (this.options.vehicleUrl === 'query')
+      return url.pathname === VEHICLE_QUERY_PATH ? (url.searchParams.get('vehicleId') ?? '') : null;
+    const match = /^\/ValuesOnline\/vehicle\/Bookout\/([A-Za-z0-9-]+)$/.exec(url.pathname);
+    return match ? match[1]! : null;
   }
 
   #route(method: string, url: URL): Route {
@@ -197,27 +248,28 @@ export class PortalServer {
       return { name: 'grid', step: 'grid', handle: (x) => this.#gridCallback(x) };
     if (path === '/ValuesOnline/vehicle/ExportCsv')
       return { name: 'export', step: 'export', handle: (x) => this.#exportCsv(x) };
-    const bookout = /^\/ValuesOnline\/vehicle\/Bookout\/([A-Za-z0-9]+)$/.exec(path);
-    if (bookout)
+    const key = this.#vehicleKey(url);
+    if (key !== null)
       return {
         name: 'vehicle',
         step: 'vehicle',
-        ref: this.#byKey.get(bookout[1]!)?.ref,
-        handle: (x) => this.#vehiclePage(x, bookout[1]!),
+        ref: this.#byKey.get(key)?.ref,
+        handle: (x) => this.#vehiclePage(x, key),
       };
     if (path === '/ValuesOnline/Reports/Dialog')
       return { name: 'report', step: 'report', handle: (x) => this.#reportDialog(x) };
-    if (path === '/ValuesOnline/Reports/GetPdfReport') {
+    if (path === this.#names.pdfUrl) {
       const ref = this.#reportTokens.get(url.searchParams.get('reportToken') ?? '');
       return { name: 'pdf', step: 'pdf', ref, handle: (x) => this.#pdfReport(x, ref) };
     }
-    const asset = ASSETS[path];
+    const asset = this.#assets[path];
     if (asset)
       return {
         name: 'static',
         step: 'static',
         handle: ({ res }) => this.#send(res, 200, asset.type, asset.body, { 'Cache-Control': 'public, max-age=86400' }),
       };
+    // Outside the application (the browser's /favicon.ico, say), the web server's own 404 comes at once.
     return { name: 'other', step: null, handle: ({ res }) => this.#send(res, 404, 'text/plain', 'Not found') };
   }
 
@@ -228,16 +280,11 @@ export class PortalServer {
     body: string | Buffer | Uint8Array,
     headers: Record<string, string> = {},
   ): void {
-    if (res.destroyed || res.headersSent) return;
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), ...headers });
-    res.end(bytes);
+    this.#answers.send(res, status, type, body, headers);
   }
 
   #redirect(res: ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
-    if (res.destroyed || res.headersSent) return;
-    res.writeHead(302, { Location: location, 'Content-Length': '0', ...headers });
-    res.end();
+    this.#answers.redirect(res, location, headers);
   }
 
   #loginUrl(returnUrl: string): string {
@@ -247,7 +294,7 @@ export class PortalServer {
   /** A page needs a live session and an accepted license; otherwise redirect as ASP.NET does. */
   #pageGuard({ res, url, session }: Exchange): Session | null {
     if (session && !this.#sessions.licenseDue(session)) return session;
-    this.#redirect(res, this.#loginUrl(url.pathname));
+    this.#redirect(res, this.#loginUrl(url.pathname + url.search));
     return null;
   }
 
@@ -260,14 +307,9 @@ export class PortalServer {
 
   #loginOrLicensePage(x: Exchange): void {
     const returnUrl = x.url.searchParams.get('ReturnUrl') || '/ValuesOnline/';
-    if (!x.session) return this.#send(x.res, 200, 'text/html; charset=utf-8', html.loginPage(returnUrl));
+    if (!x.session) return this.#send(x.res, 200, HTML, this.#pages.loginPage(returnUrl));
     if (this.#sessions.licenseDue(x.session))
-      return this.#send(
-        x.res,
-        200,
-        'text/html; charset=utf-8',
-        html.licensePage(returnUrl, this.options.licenseDelayMs),
-      );
+      return this.#send(x.res, 200, HTML, this.#pages.licensePage(returnUrl, this.options.licenseDelayMs));
     this.#redirect(x.res, returnUrl);
   }
 
@@ -275,8 +317,7 @@ export class PortalServer {
     const form = new URLSearchParams(await readBody(x.req));
     const returnUrl = form.get('ReturnUrl') || x.url.searchParams.get('ReturnUrl') || '/ValuesOnline/';
     const result = this.#sessions.login(form.get('username') ?? '', form.get('password') ?? '');
-    if (!result.ok)
-      return this.#send(x.res, 200, 'text/html; charset=utf-8', html.loginPage(returnUrl, result.message));
+    if (!result.ok) return this.#send(x.res, 200, HTML, this.#pages.loginPage(returnUrl, result.message));
     const cookies = [
       `.ASPXAUTH=${result.session.id}; Path=/; HttpOnly`,
       `ASP.NET_SessionId=${randomBytes(12).toString('hex')}; Path=/; HttpOnly`,
@@ -330,8 +371,8 @@ export class PortalServer {
     const current = Math.min(Math.max(0, page), pages - 1);
     const shown = vehicles.slice(current * this.options.pageSize, (current + 1) * this.options.pageSize);
     return {
-      rows: html.gridRows(shown),
-      filterBar: html.filterBar(filter),
+      rows: this.#pages.gridRows(shown),
+      filterBar: this.#pages.filterBar(filter),
       pager: html.pager(current, pages),
       stockNumber: filter.stockNumber ?? '',
     };
@@ -341,7 +382,7 @@ export class PortalServer {
     const session = this.#pageGuard(x);
     if (!session) return;
     const filter = this.#sessions.filterOf(session.user);
-    this.#send(x.res, 200, 'text/html; charset=utf-8', html.inventoryPage(this.#gridView(filter, 0), filter));
+    this.#send(x.res, 200, HTML, this.#pages.inventoryPage(this.#gridView(filter, 0), filter));
   }
 
   async #gridCallback(x: Exchange): Promise<void> {
@@ -365,29 +406,36 @@ export class PortalServer {
     const session = this.#pageGuard(x);
     if (!session) return;
     this.#stats.csvExports += 1;
-    const csv = inventoryCsv(this.#filtered(this.#sessions.filterOf(session.user)), this.options.csvBom);
+    const { csvBom, csvLineEnding, csvLayout, csvQuoteAll, csvFileName } = this.options;
+    const csv = inventoryCsv(this.#filtered(this.#sessions.filterOf(session.user)), {
+      bom: csvBom,
+      lineEnding: csvLineEnding,
+      layout: csvLayout,
+      quoteAll: csvQuoteAll,
+      referenceColumn: this.#names.referenceColumn,
+    });
     this.#send(x.res, 200, 'text/csv; charset=utf-8', csv, {
-      'Content-Disposition': 'attachment; filename="VehicleInventory.csv"',
+      'Content-Disposition': `attachment; filename="${csvFileName}"`,
     });
   }
 
   // --- vehicle, reports, PDF ----------------------------------------------------------------
 
-  #vehiclePage(x: Exchange, key: string): void {
+  async #vehiclePage(x: Exchange, key: string): Promise<void> {
     if (!this.#pageGuard(x)) return;
     const vehicle = this.#byKey.get(key);
-    if (!vehicle) return this.#send(x.res, 404, 'text/html; charset=utf-8', html.serverErrorPage());
-    this.#send(x.res, 200, 'text/html; charset=utf-8', html.vehiclePage(vehicle));
+    if (!vehicle) return this.#answers.error(x.res, 404, HTML, html.serverErrorPage());
+    this.#send(x.res, 200, HTML, this.#pages.vehiclePage(vehicle));
   }
 
   async #reportDialog(x: Exchange): Promise<void> {
     const { vehicle: key } = JSON.parse((await readBody(x.req)) || '{}') as { vehicle?: string };
     const vehicle = this.#byKey.get(key ?? '');
-    if (!this.#callbackGuard(x, vehicle ? `/ValuesOnline/vehicle/Bookout/${vehicle.key}` : html.INVENTORY_PATH)) return;
-    if (!vehicle) return this.#send(x.res, 404, 'application/json', '{}');
+    if (!this.#callbackGuard(x, vehicle ? this.#vehiclePath(vehicle.key) : html.INVENTORY_PATH)) return;
+    if (!vehicle) return this.#answers.error(x.res, 404, 'application/json', '{}');
     const token = randomBytes(16).toString('hex');
     this.#reportTokens.set(token, vehicle.ref);
-    const html_ = html.reportDialog(token, this.#faults.popupDelayMs(vehicle.ref));
+    const html_ = this.#pages.reportDialog(token, this.#faults.popupDelayMs(vehicle.ref));
     this.#send(x.res, 200, 'application/json', JSON.stringify({ html: html_ }));
   }
 
@@ -395,23 +443,28 @@ export class PortalServer {
     if (!x.session || this.#sessions.licenseDue(x.session))
       return this.#redirect(x.res, this.#loginUrl('/ValuesOnline/'));
     const vehicle = ref ? this.#byRef.get(ref) : undefined;
-    if (!vehicle) return this.#send(x.res, 404, 'text/html; charset=utf-8', html.serverErrorPage());
-    if (this.#faults.alwaysFails(vehicle.ref))
-      return this.#send(x.res, 500, 'text/html; charset=utf-8', html.serverErrorPage());
-    const bytes = await this.#pdfSlots.run(async () => {
-      const delay = this.#faults.delayMs('pdf', vehicle.ref);
+    if (!vehicle) return this.#answers.error(x.res, 404, HTML, html.serverErrorPage());
+    if (this.#faults.alwaysFails(vehicle.ref)) return this.#answers.error(x.res, 500, HTML, html.serverErrorPage());
+    const retryAfter = this.#pdfCapacity.refusal();
+    if (retryAfter !== null)
+      return this.#answers.error(x.res, 503, HTML, html.serviceUnavailablePage(retryAfter), {
+        'Retry-After': String(retryAfter),
+      });
+    const bytes = await this.#pdfCapacity.run(async () => {
+      const delay = this.#stepDelay('pdf', vehicle.ref);
       await this.#wait(delay);
       this.#stats.serverTime('pdf', delay, vehicle.ref);
-      const pdf = await bookoutPdf(vehicle, this.options.seed, new Date());
+      const pdf = await bookoutPdf(vehicle, this.options.seed, new Date(), this.#names.stockLabel);
       this.#stats.pdfGenerated(vehicle.ref);
       return pdf;
     });
     this.#pdfsServed += 1;
+    this.#pdfCapacity.pdfsServed(this.#pdfsServed);
     // Only once this answer has left: the PDF that reaches the count is still delivered.
     if (x.res.destroyed) this.#fireTriggers();
     else x.res.once('close', () => this.#fireTriggers());
     const fault = this.#faults.pdfFault(vehicle.ref);
-    if (fault === 'html') return this.#send(x.res, 200, 'text/html; charset=utf-8', html.serverErrorPage());
+    if (fault === 'html') return this.#send(x.res, 200, HTML, html.serverErrorPage());
     const body =
       fault === 'truncated'
         ? bytes.subarray(
@@ -442,6 +495,7 @@ export class PortalServer {
     const json = (status: number, value: unknown) => this.#send(res, status, 'application/json', JSON.stringify(value));
     try {
       if (url.pathname === '/__sim/stats') return json(200, this.stats());
+      if (url.pathname === '/__sim/options') return json(200, this.options);
       if (req.method !== 'POST') return json(405, { error: 'use POST' });
       const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
       if (url.pathname === '/__sim/reset') {
@@ -464,18 +518,4 @@ export class PortalServer {
       json(400, { error: (error as Error).message });
     }
   }
-}
-
-function cookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -56,6 +56,10 @@ export class SessionStore {
     }
   }
 
+  isAlive(session: Session): boolean {
+    return this.#sessions.get(session.id) === session;
+  }
+
   get aliveCount(): number {
     this.expireIdle();
     return this.#sessions.size;

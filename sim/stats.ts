@@ -13,6 +13,10 @@ export interface SimStats {
   /** Deliberate server delays (PDF generation included), excluding time spent waiting for a PDF slot. */
   serverTimeMs: { total: number; byStep: Record<string, number>; byRef: Record<string, number> };
   licenseAcceptances: number;
+  /** PDFs the portal generates at once now (it may change during a run: capacityChange). */
+  pdfCapacity: number;
+  /** PDF requests refused with 503 because too many were waiting (overload). */
+  overloadRefusals: number;
 }
 
 const bump = (record: Record<string, number>, key: string, by = 1) => {
@@ -31,7 +35,18 @@ export class Stats implements Omit<SimStats, 'sessionsAlive'> {
   faultsInjected: Record<string, number> = {};
   serverTimeMs = { total: 0, byStep: {} as Record<string, number>, byRef: {} as Record<string, number> };
   licenseAcceptances = 0;
+  pdfCapacity: number;
+  overloadRefusals = 0;
   #inFlight = 0;
+
+  constructor(pdfCapacity = 0) {
+    this.pdfCapacity = pdfCapacity;
+  }
+
+  /** Requests answered by nobody yet (hung ones included). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
 
   requestStarted(route: string): void {
     this.requests.total += 1;
@@ -80,6 +95,7 @@ export class Stats implements Omit<SimStats, 'sessionsAlive'> {
       faultsInjected: {},
       serverTimeMs: fresh.serverTimeMs,
       licenseAcceptances: 0,
+      overloadRefusals: 0,
     });
   }
 
@@ -97,6 +113,8 @@ export class Stats implements Omit<SimStats, 'sessionsAlive'> {
       faultsInjected: this.faultsInjected,
       serverTimeMs: this.serverTimeMs,
       licenseAcceptances: this.licenseAcceptances,
+      pdfCapacity: this.pdfCapacity,
+      overloadRefusals: this.overloadRefusals,
     });
   }
 }

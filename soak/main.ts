@@ -183,12 +183,13 @@ async function main(): Promise<number> {
     profile: 'realistic',
     timeScale: options.timeScale,
     pdfCapacity: options.pdfCapacity,
+    variant: options.variant,
     faults,
   });
   const soak = new Soak(options, portal);
   const plan = disruptionPlan(options);
   console.log(
-    `bookout soak: ${options.vehicles} vehicles, ${options.workers} tabs, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}`,
+    `bookout soak: ${options.vehicles} vehicles, ${options.workers} tabs, realistic profile x ${options.timeScale}, PDF capacity ${options.pdfCapacity}, seed ${options.seed}, variant ${options.variant}`,
   );
   console.log(`faults: ${JSON.stringify(faults)}`);
   console.log(`plan: ${plan.map((step) => `${step.kind} after ${step.afterPdfs} PDFs`).join(', ')}\n`);

@@ -1,6 +1,7 @@
 // Command line of the soak: options, their defaults, and checks with one clear message.
 import { join, resolve } from 'node:path';
-import { fileStamp, parseToolArgs, timeScale, wholeNumber } from '../test/support/tool-options.ts';
+import type { VariantName } from '../sim/index.ts';
+import { fileStamp, parseToolArgs, timeScale, variantName, wholeNumber } from '../test/support/tool-options.ts';
 
 export const SOAK_ROOT = resolve(import.meta.dirname, '..');
 
@@ -13,10 +14,20 @@ export interface SoakOptions {
   seed: number;
   /** Times the product is killed with SIGKILL and started again. */
   kills: number;
+  /** The simulated portal's variant (its choices where the real portal is not known). */
+  variant: VariantName;
   out: string;
 }
 
-const DEFAULTS = { vehicles: 2000, workers: 8, timeScale: 0.05, pdfCapacity: 4, seed: 1, kills: 3 };
+const DEFAULTS = {
+  vehicles: 2000,
+  workers: 8,
+  timeScale: 0.05,
+  pdfCapacity: 4,
+  seed: 1,
+  kills: 3,
+  variant: 'cacheable',
+};
 const QUICK = { vehicles: 200 };
 
 export const HELP = `Usage: npm run soak -- [options]     (or: node soak/main.ts [options])
@@ -35,6 +46,7 @@ Options:
   --pdf-capacity <n>   PDFs the portal generates at once         (default ${DEFAULTS.pdfCapacity})
   --seed <n>           seed of the inventory, delays and faults  (default ${DEFAULTS.seed})
   --kills <n>          SIGKILL restarts                          (default ${DEFAULTS.kills})
+  --variant <name>     the portal's variant: cacheable or strict (default ${DEFAULTS.variant})
   --out <file>         JSON file to write                        (default soak/results/soak-<ISO date>.json)
   --quick              ${QUICK.vehicles} vehicles (an explicit --vehicles wins)
   -h, --help           this text
@@ -51,6 +63,7 @@ export function parseOptions(argv: string[], now = new Date()): SoakOptions | nu
     'pdf-capacity': { type: 'string' },
     seed: { type: 'string' },
     kills: { type: 'string' },
+    variant: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean' },
   });
@@ -66,6 +79,7 @@ export function parseOptions(argv: string[], now = new Date()): SoakOptions | nu
         : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
     seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
     kills: values.kills === undefined ? DEFAULTS.kills : wholeNumber('--kills', values.kills, 0, 20),
+    variant: variantName(values.variant ?? DEFAULTS.variant),
     out:
       values.out === undefined
         ? join(SOAK_ROOT, 'soak', 'results', `soak-${fileStamp(now)}.json`)

@@ -1,8 +1,9 @@
 // Static files of the simulated portal: page scripts, stylesheets and images.
 import { crc32, deflateSync } from 'node:zlib';
+import type { PageNames } from './names.ts';
 
 /** The grid's client: AJAX callbacks that replace rows, filter bar and pager in place. */
-const GRID_JS = `
+const gridJs = (stockInput: string) => `
 function gridCallback(params) {
   var panel = document.getElementById('vehicleGridView_LP');
   var error = document.getElementById('vehicleGridView_error');
@@ -18,14 +19,14 @@ function gridCallback(params) {
       document.getElementById('vehicleGridView_DXMainTable').innerHTML = data.rows;
       document.getElementById('vehicleGridView_FilterBar').innerHTML = data.filterBar;
       document.getElementById('vehicleGridView_pager').innerHTML = data.pager;
-      document.getElementById('StockNumberInput').value = data.stockNumber;
+      document.getElementById('${stockInput}').value = data.stockNumber;
     })
     .catch(function (e) { error.textContent = e.message; error.style.display = 'block'; })
     .then(function () { panel.style.display = 'none'; });
 }
 function vehicleGridViewFilterChanged(field) {
   if (field !== 'StockNumber') return;
-  gridCallback({ action: 'filter', field: field, value: document.getElementById('StockNumberInput').value });
+  gridCallback({ action: 'filter', field: field, value: document.getElementById('${stockInput}').value });
 }
 var vehicleGridView = {
   ClearFilter: function () { gridCallback({ action: 'clear' }); },
@@ -39,7 +40,7 @@ var dxMenu = {
 `;
 
 /** The vehicle page: the reports modal and Create PDF, which opens the report in a new tab. */
-const VEHICLE_JS = `
+const vehicleJs = (pdfPath: string) => `
 function openReports(vehicle) {
   fetch('/ValuesOnline/Reports/Dialog', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ vehicle: vehicle }) })
     .then(function (response) {
@@ -55,7 +56,7 @@ function openReports(vehicle) {
     .catch(function (e) { alert(e.message); });
 }
 function createPdf(token, delayMs) {
-  setTimeout(function () { window.open('/ValuesOnline/Reports/GetPdfReport?reportToken=' + encodeURIComponent(token), '_blank'); }, delayMs);
+  setTimeout(function () { window.open('${pdfPath}?reportToken=' + encodeURIComponent(token), '_blank'); }, delayMs);
 }
 function closeReports() { document.getElementById('reportModal').style.display = 'none'; }
 function emailReport() { alert('Email is not configured.'); }
@@ -111,11 +112,23 @@ export interface Asset {
   body: Buffer;
 }
 
-export const ASSETS: Record<string, Asset> = {
-  '/ValuesOnline/Scripts/grid.js': { type: 'text/javascript; charset=utf-8', body: Buffer.from(GRID_JS) },
-  '/ValuesOnline/Scripts/vehicle.js': { type: 'text/javascript; charset=utf-8', body: Buffer.from(VEHICLE_JS) },
-  '/ValuesOnline/Content/dx-menu.css': { type: 'text/css; charset=utf-8', body: Buffer.from(MENU_CSS) },
-  '/ValuesOnline/Content/site.css': { type: 'text/css; charset=utf-8', body: Buffer.from(SITE_CSS) },
-  '/ValuesOnline/Content/images/book.png': { type: 'image/png', body: png(16, 16, [40, 90, 160]) },
-  '/ValuesOnline/Content/images/logo.png': { type: 'image/png', body: png(120, 24, [255, 255, 255]) },
-};
+const BOOK_PNG = png(16, 16, [40, 90, 160]);
+const LOGO_PNG = png(120, 24, [255, 255, 255]);
+
+/** The static files by path; the scripts use the portal's names. */
+export function portalAssets(names: PageNames): Record<string, Asset> {
+  return {
+    '/ValuesOnline/Scripts/grid.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: Buffer.from(gridJs(names.stockNumberInput)),
+    },
+    '/ValuesOnline/Scripts/vehicle.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: Buffer.from(vehicleJs(names.pdfUrl)),
+    },
+    '/ValuesOnline/Content/dx-menu.css': { type: 'text/css; charset=utf-8', body: Buffer.from(MENU_CSS) },
+    '/ValuesOnline/Content/site.css': { type: 'text/css; charset=utf-8', body: Buffer.from(SITE_CSS) },
+    '/ValuesOnline/Content/images/book.png': { type: 'image/png', body: BOOK_PNG },
+    '/ValuesOnline/Content/images/logo.png': { type: 'image/png', body: LOGO_PNG },
+  };
+}

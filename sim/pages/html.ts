@@ -1,7 +1,9 @@
-// Page templates of the simulated ValuesOnline portal (paths, ids and classes as in portal.md section A).
+// Page templates of the simulated ValuesOnline portal. The ids, classes and texts a downloader relies on
+// come from `PageNames` (the known ones, unless the portal renames some).
 import type { Vehicle } from '../inventory.ts';
 import { GRID_COLUMNS } from '../csv.ts';
 import type { GridFilter } from '../sessions.ts';
+import type { PageNames } from './names.ts';
 
 export const LOGIN_PATH = '/ValuesOnline/Home/LicenseAgreement';
 export const INVENTORY_PATH = '/ValuesOnline/vehicle/';
@@ -20,31 +22,49 @@ function document(title: string, body: string, head = ''): string {
 <body>${body}</body></html>`;
 }
 
-function header(): string {
-  return `<div id="header"><img src="/ValuesOnline/Content/images/logo.png" alt="J.D. Power" class="logo">
-<nav><a href="/ValuesOnline/vehicle/">Inventory</a></nav>
-<a id="btnLogout" href="/ValuesOnline/Home/Logout">Log out</a></div>`;
+export interface GridView {
+  rows: string;
+  filterBar: string;
+  pager: string;
 }
 
-export function loginPage(returnUrl: string, message = ''): string {
-  return document(
-    'Sign in',
-    `<div id="loginBox"><h1>ValuesOnline</h1>
+/** The portal's pages, with its names and its vehicle-page address. */
+export class Pages {
+  readonly names: PageNames;
+  readonly vehiclePath: (key: string) => string;
+
+  constructor(names: PageNames, vehiclePath: (key: string) => string) {
+    this.names = names;
+    this.vehiclePath = vehiclePath;
+  }
+
+  #header(): string {
+    const { inventoryNavLink, logoutButton } = this.names;
+    return `<div id="header"><img src="/ValuesOnline/Content/images/logo.png" alt="J.D. Power" class="logo">
+<nav><a href="${escapeHtml(inventoryNavLink)}">Inventory</a></nav>
+<a id="${logoutButton}" href="/ValuesOnline/Home/Logout">Log out</a></div>`;
+  }
+
+  loginPage(returnUrl: string, message = ''): string {
+    const { username, password, loginButton } = this.names;
+    return document(
+      'Sign in',
+      `<div id="loginBox"><h1>ValuesOnline</h1>
 ${message ? `<div class="validation-summary-errors" role="alert">${escapeHtml(message)}</div>` : ''}
 <form method="post" action="${LOGIN_PATH}?ReturnUrl=${encodeURIComponent(returnUrl)}">
-<label>User name <input id="usernameInput" name="username" type="text" autocomplete="username"></label>
-<label>Password <input id="passwordInput" name="password" type="password" autocomplete="current-password"></label>
+<label>User name <input id="${username}" name="username" type="text" autocomplete="username"></label>
+<label>Password <input id="${password}" name="password" type="password" autocomplete="current-password"></label>
 <input type="hidden" name="ReturnUrl" value="${escapeHtml(returnUrl)}">
-<button id="loginButton" type="submit">Sign In</button>
+<button id="${loginButton}" type="submit">Sign In</button>
 </form></div>`,
-  );
-}
+    );
+  }
 
-export function licensePage(returnUrl: string, delayMs: number): string {
-  const box = `<label><input type="checkbox" id="agreementCheckBox" onchange="acceptLicense(this)"> I agree to the license agreement</label>`;
-  return document(
-    'License Agreement',
-    `${header()}<div id="license"><h1>License Agreement</h1><p>J.D. Power ValuesOnline data is licensed for use by the subscribing dealership only.</p>
+  licensePage(returnUrl: string, delayMs: number): string {
+    const box = `<label><input type="checkbox" id="${this.names.licenseCheckbox}" onchange="acceptLicense(this)"> I agree to the license agreement</label>`;
+    return document(
+      'License Agreement',
+      `${this.#header()}<div id="license"><h1>License Agreement</h1><p>J.D. Power ValuesOnline data is licensed for use by the subscribing dealership only.</p>
 <div id="agreementArea"></div></div>
 <script>
 var returnUrl = ${JSON.stringify(returnUrl)};
@@ -55,30 +75,88 @@ function acceptLicense(box) {
 }
 setTimeout(function () { document.getElementById('agreementArea').innerHTML = ${JSON.stringify(box)}; }, ${delayMs});
 </script>`,
-  );
-}
+    );
+  }
 
-export function gridRows(vehicles: readonly Vehicle[]): string {
-  if (vehicles.length === 0)
-    return '<tr id="vehicleGridView_DXEmptyRow" class="dxgvEmptyDataRow"><td colspan="8">No data to display</td></tr>';
-  return vehicles
-    .map(
-      (vehicle, index) => `<tr id="vehicleGridView_DXDataRow${index}" class="dxgvDataRow">
-<td class="dxgv"><a id="bookOutButton_${vehicle.key}" title="Bookout" href="/ValuesOnline/vehicle/Bookout/${vehicle.key}"><img title="Bookout" src="/ValuesOnline/Content/images/book.png" alt=""></a></td>
+  gridRows(vehicles: readonly Vehicle[]): string {
+    if (vehicles.length === 0)
+      return '<tr id="vehicleGridView_DXEmptyRow" class="dxgvEmptyDataRow"><td colspan="8">No data to display</td></tr>';
+    const { gridRow, bookoutLink } = this.names;
+    return vehicles
+      .map(
+        (vehicle, index) => `<tr id="${gridRow}${index}" class="dxgvDataRow">
+<td class="dxgv"><a id="${bookoutLink}${vehicle.key}" title="Bookout" href="${escapeHtml(this.vehiclePath(vehicle.key))}"><img title="Bookout" src="/ValuesOnline/Content/images/book.png" alt=""></a></td>
 ${GRID_COLUMNS.map(([, get]) => `<td class="dxgv">${escapeHtml(get(vehicle))}</td>`).join('')}</tr>`,
-    )
-    .join('\n');
-}
+      )
+      .join('\n');
+  }
 
-export function filterBar(filter: GridFilter): string {
-  const active = Object.values(filter).some((value) => value);
-  if (!active)
-    return `<a class="dxgvFilterBarLink" href="javascript:;" onclick="vehicleGridView.ShowFilterControl()">Create Filter</a>`;
-  const text = Object.entries(filter)
-    .filter(([, value]) => value)
-    .map(([field, value]) => `[${field}] ${field === 'stockNumber' ? 'Begins with' : '='} '${escapeHtml(value!)}'`)
-    .join(' And ');
-  return `<span class="dxgvFilterBarText">${text}</span> <a class="dxgvFilterBarLink" href="javascript:;" onclick="vehicleGridView.ClearFilter()">Clear</a>`;
+  filterBar(filter: GridFilter): string {
+    const link = this.names.filterBarLink;
+    const active = Object.values(filter).some((value) => value);
+    if (!active)
+      return `<a class="${link}" href="javascript:;" onclick="vehicleGridView.ShowFilterControl()">Create Filter</a>`;
+    const text = Object.entries(filter)
+      .filter(([, value]) => value)
+      .map(([field, value]) => `[${field}] ${field === 'stockNumber' ? 'Begins with' : '='} '${escapeHtml(value!)}'`)
+      .join(' And ');
+    return `<span class="dxgvFilterBarText">${text}</span> <a class="${link}" href="javascript:;" onclick="vehicleGridView.ClearFilter()">Clear</a>`;
+  }
+
+  inventoryPage(grid: GridView, filter: GridFilter): string {
+    const { inventoryNavLink, exportMenu, exportAllColumns, exportCsv, stockNumberInput } = this.names;
+    const columns = GRID_COLUMNS.map(([name]) => `<th class="dxgvHeader">${escapeHtml(name)}</th>`).join('');
+    return document(
+      'Inventory',
+      `${this.#header()}
+<ul id="primaryMenu" class="dxm-main">
+  <li id="primaryMenu_DXI0_" class="dxm-item"><a id="primaryMenu_DXI0_T" href="${escapeHtml(inventoryNavLink)}">Vehicles</a></li>
+  <li id="primaryMenu_DXI4_" class="dxm-item"><a id="${exportMenu}" href="javascript:;" onclick="dxMenu.toggle('primaryMenu_DXI4i')">Export</a>
+    <ul id="primaryMenu_DXI4i" class="dxm-popup" style="display:none">
+      <li><a id="primaryMenu_DXI4i0_T" href="javascript:;">Export Visible Columns</a></li>
+      <li><a id="${exportAllColumns}" href="javascript:;" onclick="dxMenu.toggle('primaryMenu_DXI4i1i')">Export All Columns</a>
+        <ul id="primaryMenu_DXI4i1i" class="dxm-popup" style="display:none">
+          <li><a id="primaryMenu_DXI4i1i0_" href="javascript:;">Export to XLSX</a></li>
+          <li><a id="primaryMenu_DXI4i1i1_" href="javascript:;">Export to PDF</a></li>
+          <li><a id="${exportCsv}" href="javascript:;" onclick="dxMenu.exportCsv()">Export to CSV</a></li>
+        </ul></li>
+    </ul></li>
+</ul>
+<div id="filters"><label>Stock # <input id="${stockNumberInput}" type="text" value="${escapeHtml(filter.stockNumber ?? '')}" onchange="vehicleGridViewFilterChanged('StockNumber')"></label></div>
+<div id="vehicleGridView" class="dxgvControl">
+<div id="vehicleGridView_LP" class="dxgvLoadingPanel" style="display:none">Loading&hellip;</div>
+<div id="vehicleGridView_error" class="dxgvError" style="display:none"></div>
+<table class="dxgvTable"><thead><tr><th></th>${columns}</tr></thead>
+<tbody id="vehicleGridView_DXMainTable">${grid.rows}</tbody></table>
+<div id="vehicleGridView_pager">${grid.pager}</div>
+<div id="vehicleGridView_FilterBar" class="dxgvFilterBar">${grid.filterBar}</div>
+</div>`,
+      '<link rel="stylesheet" href="/ValuesOnline/Content/dx-menu.css"><script src="/ValuesOnline/Scripts/grid.js"></script>',
+    );
+  }
+
+  vehiclePage(vehicle: Vehicle): string {
+    return document(
+      `Bookout ${vehicle.ref}`,
+      `${this.#header()}
+<h1>${escapeHtml(`${vehicle.year} ${vehicle.make} ${vehicle.model} ${vehicle.trim}`)}</h1>
+<p>VIN ${escapeHtml(vehicle.vin)} &middot; ${escapeHtml(vehicle.mileage.toLocaleString('en-US'))} miles</p>
+<div class="toolbar">
+  <button type="button" class="reportButton requiresVehicle" onclick="alert('Select a vehicle first.')">Print Window Sticker</button>
+  <button type="button" class="${this.names.reportButton}" onclick="openReports('${escapeHtml(vehicle.key)}')">Print/Email Reports</button>
+</div>
+<div id="reportModal" class="modal" style="display:none"></div>`,
+      '<script src="/ValuesOnline/Scripts/vehicle.js"></script>',
+    );
+  }
+
+  reportDialog(token: string, popupDelayMs: number): string {
+    return `<div class="modal-content"><h2>Print/Email Reports</h2>
+<label><input type="checkbox" checked> Bookout Summary</label>
+<button type="button" onclick="emailReport()">Email</button>
+<button type="button" id="createPdfButton" onclick="createPdf('${escapeHtml(token)}', ${popupDelayMs})">${escapeHtml(this.names.createPdf)}</button>
+<button type="button" onclick="closeReports()">Close</button></div>`;
+  }
 }
 
 export function pager(page: number, pages: number): string {
@@ -89,66 +167,6 @@ export function pager(page: number, pages: number): string {
       : `<a class="dxp-num" href="javascript:;" onclick="vehicleGridView.GotoPage(${index})">${index + 1}</a>`,
   );
   return `<div class="dxgvPager">${links.join(' ')}</div>`;
-}
-
-export interface GridView {
-  rows: string;
-  filterBar: string;
-  pager: string;
-}
-
-export function inventoryPage(grid: GridView, filter: GridFilter): string {
-  const columns = GRID_COLUMNS.map(([name]) => `<th class="dxgvHeader">${escapeHtml(name)}</th>`).join('');
-  return document(
-    'Inventory',
-    `${header()}
-<ul id="primaryMenu" class="dxm-main">
-  <li id="primaryMenu_DXI0_" class="dxm-item"><a id="primaryMenu_DXI0_T" href="/ValuesOnline/vehicle/">Vehicles</a></li>
-  <li id="primaryMenu_DXI4_" class="dxm-item"><a id="primaryMenu_DXI4_T" href="javascript:;" onclick="dxMenu.toggle('primaryMenu_DXI4i')">Export</a>
-    <ul id="primaryMenu_DXI4i" class="dxm-popup" style="display:none">
-      <li><a id="primaryMenu_DXI4i0_T" href="javascript:;">Export Visible Columns</a></li>
-      <li><a id="primaryMenu_DXI4i1_T" href="javascript:;" onclick="dxMenu.toggle('primaryMenu_DXI4i1i')">Export All Columns</a>
-        <ul id="primaryMenu_DXI4i1i" class="dxm-popup" style="display:none">
-          <li><a id="primaryMenu_DXI4i1i0_" href="javascript:;">Export to XLSX</a></li>
-          <li><a id="primaryMenu_DXI4i1i1_" href="javascript:;">Export to PDF</a></li>
-          <li><a id="primaryMenu_DXI4i1i2_" href="javascript:;" onclick="dxMenu.exportCsv()">Export to CSV</a></li>
-        </ul></li>
-    </ul></li>
-</ul>
-<div id="filters"><label>Stock # <input id="StockNumberInput" type="text" value="${escapeHtml(filter.stockNumber ?? '')}" onchange="vehicleGridViewFilterChanged('StockNumber')"></label></div>
-<div id="vehicleGridView" class="dxgvControl">
-<div id="vehicleGridView_LP" class="dxgvLoadingPanel" style="display:none">Loading&hellip;</div>
-<div id="vehicleGridView_error" class="dxgvError" style="display:none"></div>
-<table class="dxgvTable"><thead><tr><th></th>${columns}</tr></thead>
-<tbody id="vehicleGridView_DXMainTable">${grid.rows}</tbody></table>
-<div id="vehicleGridView_pager">${grid.pager}</div>
-<div id="vehicleGridView_FilterBar" class="dxgvFilterBar">${grid.filterBar}</div>
-</div>`,
-    '<link rel="stylesheet" href="/ValuesOnline/Content/dx-menu.css"><script src="/ValuesOnline/Scripts/grid.js"></script>',
-  );
-}
-
-export function vehiclePage(vehicle: Vehicle): string {
-  return document(
-    `Bookout ${vehicle.ref}`,
-    `${header()}
-<h1>${escapeHtml(`${vehicle.year} ${vehicle.make} ${vehicle.model} ${vehicle.trim}`)}</h1>
-<p>VIN ${escapeHtml(vehicle.vin)} &middot; ${escapeHtml(vehicle.mileage.toLocaleString('en-US'))} miles</p>
-<div class="toolbar">
-  <button type="button" class="reportButton requiresVehicle" onclick="alert('Select a vehicle first.')">Print Window Sticker</button>
-  <button type="button" class="reportButton" onclick="openReports('${escapeHtml(vehicle.key)}')">Print/Email Reports</button>
-</div>
-<div id="reportModal" class="modal" style="display:none"></div>`,
-    '<script src="/ValuesOnline/Scripts/vehicle.js"></script>',
-  );
-}
-
-export function reportDialog(token: string, popupDelayMs: number): string {
-  return `<div class="modal-content"><h2>Print/Email Reports</h2>
-<label><input type="checkbox" checked> Bookout Summary</label>
-<button type="button" onclick="emailReport()">Email</button>
-<button type="button" id="createPdfButton" onclick="createPdf('${escapeHtml(token)}', ${popupDelayMs})">Create PDF</button>
-<button type="button" onclick="closeReports()">Close</button></div>`;
 }
 
 export function serverErrorPage(): string {
@@ -163,5 +181,12 @@ export function tooManyRequestsPage(seconds: number): string {
   return document(
     'Too Many Requests',
     `<h1>Too Many Requests</h1><p>Please wait ${seconds} seconds and try again.</p>`,
+  );
+}
+
+export function serviceUnavailablePage(seconds: number): string {
+  return document(
+    'Service Unavailable',
+    `<h1>Service Unavailable</h1><p>The server is too busy to create the report. Please try again in ${seconds} seconds.</p>`,
   );
 }

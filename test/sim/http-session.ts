@@ -1,6 +1,7 @@
 // A minimal HTTP client for the simulated portal's own tests: login with cookies, pages, grid, reports, PDFs.
 // It knows the simulation's own choices (vehicle page URL, GetPdfReport query): fine here, never in src/.
 import type { SimPortal } from '../../sim/index.ts';
+import { pageNames } from '../../sim/pages/names.ts';
 
 export const LOGIN = '/ValuesOnline/Home/LicenseAgreement?ReturnUrl=/ValuesOnline/';
 export const INVENTORY = '/ValuesOnline/vehicle/';
@@ -75,7 +76,7 @@ export class HttpSession {
 
   /** The vehicle page (the simulation's URL; the real one is unknown). */
   vehiclePage(ref: string): Promise<Response> {
-    return this.request(`/ValuesOnline/vehicle/Bookout/${this.vehicle(ref).key}`);
+    return this.request(vehiclePathOf(this.portal, this.vehicle(ref).key));
   }
 
   /** Opens the reports dialog of the vehicle with `ref` and returns its GetPdfReport path. */
@@ -84,7 +85,7 @@ export class HttpSession {
       vehicle: this.vehicle(ref).key,
     });
     const token = /createPdf\('([0-9a-f]+)'/.exec(data.html)![1];
-    return `/ValuesOnline/Reports/GetPdfReport?reportToken=${token}`;
+    return `${pageNames(this.portal.options.renamed).pdfUrl}?reportToken=${token}`;
   }
 
   /** GETs a report path (from reportPath) and keeps the whole body. */
@@ -107,6 +108,13 @@ export class HttpSession {
     if (!vehicle) throw new Error(`no vehicle ${ref} in the simulated inventory`);
     return vehicle;
   }
+}
+
+/** The address of a vehicle page, in the portal's `vehicleUrl` shape. */
+export function vehiclePathOf(portal: SimPortal, key: string): string {
+  return portal.options.vehicleUrl === 'query'
+    ? `/ValuesOnline/Vehicle/Bookout.aspx?vehicleId=${encodeURIComponent(key)}`
+    : `/ValuesOnline/vehicle/Bookout/${key}`;
 }
 
 /** Reference numbers of the data rows in a grid callback's `rows` HTML, in order. */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { startPortal, type PortalOptions, type SimPortal } from '../../sim/index.ts';
+import { startPortal, type PortalOptions, type SimPortal, type VariantName } from '../../sim/index.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -97,9 +97,14 @@ export interface Workspace {
   close(): Promise<void>;
 }
 
+/**
+ * A temporary folder and a simulated portal with `options`. Without `options.variant`, the variant
+ * named by the environment variable SIM_VARIANT applies (so a whole test file can run on one).
+ */
 export async function openWorkspace(options: Partial<PortalOptions> = {}): Promise<Workspace> {
+  const variant = options.variant ?? (process.env.SIM_VARIANT || undefined);
+  const portal = await startPortal({ profile: 'instant', seed: 7, ...options, variant: variant as VariantName });
   const dir = mkdtempSync(join(tmpdir(), 'bookout-e2e-'));
-  const portal = await startPortal({ profile: 'instant', seed: 7, ...options });
   const downloads = join(dir, 'downloads');
   return {
     dir,

@@ -1,5 +1,6 @@
 // Command-line plumbing shared by the measuring tools (npm run bench, npm run soak).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { VARIANT_NAMES, type VariantName } from '../../sim/index.ts';
 
 export class UsageError extends Error {}
 
@@ -36,6 +37,13 @@ export function wholeNumber(name: string, text: string, min: number, max: number
   if (!/^\d+$/.test(text.trim()) || value < min || value > max)
     throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
   return value;
+}
+
+/** A name of the simulated portal's variants (cacheable, strict). */
+export function variantName(text: string): VariantName {
+  if (!VARIANT_NAMES.includes(text as VariantName))
+    throw new UsageError(`--variant must be ${VARIANT_NAMES.join(' or ')}, got "${text}"`);
+  return text as VariantName;
 }
 
 export function timeScale(text: string): number {
