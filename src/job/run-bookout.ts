@@ -90,7 +90,10 @@ class BookoutRun {
     this.host = new BrowserHost({ headless: this.settings.headless, executablePath: this.settings.browserPath });
     const store = new SessionStore(userStateFolder(), this.settings.portalUrl, this.settings.username);
     this.keeper = new SessionKeeper(store, this.host, this.log);
-    this.events = new RunEvents(this.log, this.settings.maxRetries);
+    this.events = new RunEvents(this.log, this.settings.maxRetries, {
+      steps: (ref, steps) => this.ledger.recordSteps(ref, steps),
+      incident: (kind, detail) => this.ledger.recordIncident(kind, detail),
+    });
   }
 
   async execute(resumed: boolean): Promise<RunOutcome> {
@@ -145,7 +148,10 @@ class BookoutRun {
       stopSignal: this.stopSignal,
       retryDelayMs: exponentialBackoff({ baseMs: this.settings.retryDelayMs }),
       classify: (error) => this.#classify(error),
-      count: (counter) => this.ledger.increment(counter),
+      count: (counter) => {
+        this.ledger.increment(counter);
+        this.ledger.recordIncident(counter === 'session_recoveries' ? 'session' : 'browser');
+      },
     });
     await host.start();
     await this.keeper.restore();
