@@ -10,12 +10,13 @@ import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
-import { finalReport, writeReports, type Metrics, type RunStatus } from '../output/reports.ts';
+import { finalReport, writeReports, type Metrics, type ReportsOptions, type RunStatus } from '../output/reports.ts';
 import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
 import type { Portal, PortalKind } from '../portal/portal.ts';
 import { SessionStore } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
 import { ConsoleLogSink, FileLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
+import { OWN_STEPS } from './download-job.ts';
 import { downloadAll } from './download-phase.ts';
 import { vehiclesFrom } from './inventory.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
@@ -242,12 +243,17 @@ class BookoutRun {
   }
 
   async #saveState(status: RunStatus): Promise<void> {
-    await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status).catch(() => undefined);
+    await writeReports(this.ledger, this.paths, this.writer, this.#reportsOptions(status)).catch(() => undefined);
+  }
+
+  #reportsOptions(status: RunStatus, note?: string): ReportsOptions {
+    return { workers: this.settings.workers, status, note, ownSteps: Object.values(OWN_STEPS) };
   }
 
   async #finish(invocation: number, verdict: Verdict): Promise<RunOutcome> {
     this.ledger.endInvocation(invocation, verdict.status);
-    const metrics = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, verdict.status);
+    const options = this.#reportsOptions(verdict.status, verdict.message);
+    const metrics = await writeReports(this.ledger, this.paths, this.writer, options);
     const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
     await this.writer.write(this.paths.report, report);
     this.request.output.line();

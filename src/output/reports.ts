@@ -2,6 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Ledger } from '../ledger/ledger.ts';
 import { formatDuration, printable } from '../text.ts';
 import type { DurableWriter } from './atomic-write.ts';
+import { reportData } from './report-data.ts';
+import { reportHtml } from './report-html.ts';
 import type { RunPaths } from './run-folders.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
@@ -143,19 +145,28 @@ export function checkpointOf(ledger: Ledger, paths: RunPaths, status: RunStatus)
   };
 }
 
+export interface ReportsOptions {
+  workers: number;
+  status: RunStatus;
+  /** Why the run ended, when it ended early. */
+  note?: string;
+  /** The steps that are bookout's own work, for the time per step in report.html. */
+  ownSteps: readonly string[];
+}
+
 /** Writes every derived file of the run, each atomically. */
 export async function writeReports(
   ledger: Ledger,
   paths: RunPaths,
   writer: DurableWriter,
-  workers: number,
-  status: RunStatus,
+  options: ReportsOptions,
 ): Promise<Metrics> {
-  const metrics = computeMetrics(ledger, workers);
+  const metrics = computeMetrics(ledger, options.workers);
   await writer.writeJson(paths.tracking, trackingOf(ledger));
-  await writer.writeJson(paths.checkpoint, checkpointOf(ledger, paths, status));
+  await writer.writeJson(paths.checkpoint, checkpointOf(ledger, paths, options.status));
   await writer.writeJson(paths.metrics, metrics);
   await writer.write(paths.failures, failuresCsv(ledger));
+  await writer.write(paths.reportHtml, reportHtml(reportData(ledger, paths, metrics, options)));
   return metrics;
 }
 
@@ -187,5 +198,6 @@ export function finalReport(ledger: Ledger, paths: RunPaths, metrics: Metrics, s
     lines.push(`  what failed and why (all in ${paths.failures}):`, ...shown);
     if (failures.length > shown.length) lines.push(`  ... and ${failures.length - shown.length} more`);
   }
+  lines.push(`  report with charts: ${paths.reportHtml}`);
   return `${lines.join('\n')}\n`;
 }
