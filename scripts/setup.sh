@@ -1,6 +1,7 @@
 #!/bin/sh
 # Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22.18, the npm packages
-# (exact versions from package-lock.json) and a Chromium-based browser.
+# (exact versions from package-lock.json), a Chromium-based browser, and on Debian/Ubuntu as root
+# what the tests need besides (dbus and gnome-keyring for the keychain test).
 # On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,12 +27,22 @@ echo "setup: node $(node --version)"
 
 npm ci --no-fund --no-audit
 
+# The keychain test needs a real Secret Service: GNOME Keyring in a D-Bus session of its own.
+apt_updated=no
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
+  ! { command -v dbus-run-session && command -v gnome-keyring-daemon; } >/dev/null 2>&1; then
+  echo "setup: installing dbus and gnome-keyring from the Debian/Ubuntu packages (for the keychain test)"
+  apt-get update -qq && apt_updated=yes
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dbus gnome-keyring >/dev/null
+fi
+
 if node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); const b = m.findBrowser(process.env.BROWSER_PATH || undefined); console.log('setup: browser ' + b.executablePath);" 2>/dev/null; then
   exit 0
 fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "setup: installing Chromium from the Debian/Ubuntu packages"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  [ "$apt_updated" = yes ] || apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 else
   npx playwright-core install chromium
 fi

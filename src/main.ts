@@ -2,6 +2,7 @@
 // bookout: downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in a dealer inventory.
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
+import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
 import { addSettingFlags, BOOKOUT_VERSION, settingsFrom, settingsHelp } from './cli/program.ts';
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
@@ -52,7 +53,7 @@ function buildProgram(): Command {
         options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
         command: Command,
       ) => {
-        const settings = settingsFrom(command, ['username', 'password']);
+        const settings = await runSettings(command);
         const outcome = await interruptible(output, ({ stop, onQuit }) =>
           runBookout({
             portalKind: valuesOnline,
@@ -88,6 +89,16 @@ function buildProgram(): Command {
     .option('--env-file <path>', 'settings file to read instead of ./.env')
     .action(async (options: { run?: string; fix?: boolean }, command: Command) => {
       process.exitCode = await validateCommand(output, settingsFrom(command), options.run, options.fix === true);
+    });
+
+  program
+    .command('forget-password')
+    .description('Remove the portal password saved in the OS keychain (by bookout ui, with "remember" ticked)')
+    .option('--user <name>', 'portal user name (JD_USER)')
+    .option('--portal-url <url>', 'portal address (PORTAL_URL)')
+    .option('--env-file <path>', 'settings file to read instead of ./.env')
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await forgetPasswordCommand(output, command);
     });
 
   program
