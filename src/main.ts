@@ -6,6 +6,7 @@ import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
 import { addSettingFlags, BOOKOUT_VERSION, settingsFrom, settingsHelp } from './cli/program.ts';
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
+import { keepPageWhileOpen, uiCommand, watchPage } from './cli/ui.ts';
 import { validateCommand } from './cli/validate.ts';
 import { UserError } from './errors.ts';
 import { runBookout } from './job/run-bookout.ts';
@@ -43,32 +44,58 @@ function buildProgram(): Command {
       )
       .option('--new', 'start a new run folder even if the latest run is unfinished')
       .option('--retry-failed', 'continue the latest run and try its failed vehicles again')
-      .addOption(
-        new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto'),
-      ),
+      .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'live', 'plain']).default('auto'))
+      .option('--ui', 'show this run on a local web page too (settings read-only; Stop stops the run cleanly)')
+      .option('--no-open', 'with --ui: print the address of the page instead of opening the browser'),
   )
     .addHelpText('after', settingsHelp())
     .action(
       async (
-        options: { new?: boolean; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
+        options: {
+          new?: boolean;
+          retryFailed?: boolean;
+          progress: 'auto' | 'live' | 'plain';
+          ui?: boolean;
+          open: boolean;
+        },
         command: Command,
       ) => {
         const settings = await runSettings(command);
-        const outcome = await interruptible(output, ({ stop, onQuit }) =>
-          runBookout({
-            portalKind: valuesOnline,
-            settings,
-            output,
-            forceNew: options.new,
-            retryFailed: options.retryFailed,
-            progress: options.progress,
-            stopSignal: stop,
-            onQuit,
-          }),
-        );
-        process.exitCode = outcome.exitCode;
+        const page = options.ui ? await watchPage(output, settings, options.open) : undefined;
+        try {
+          const outcome = await interruptible(output, ({ stop, onQuit }) =>
+            runBookout({
+              portalKind: valuesOnline,
+              settings,
+              output,
+              forceNew: options.new,
+              retryFailed: options.retryFailed,
+              progress: options.progress,
+              stopSignal: page ? AbortSignal.any([stop, page.watch.stopSignal]) : stop,
+              onQuit,
+              observer: page?.watch.monitor,
+            }),
+          );
+          process.exitCode = outcome.exitCode;
+          if (page) await keepPageWhileOpen(output, page.server);
+        } finally {
+          await page?.server.close();
+        }
       },
     );
+
+  addSettingFlags(
+    program
+      .command('ui')
+      .description(
+        'Open the bookout page in the browser: the settings, Start and Stop, live progress and the report (until Ctrl-C)',
+      )
+      .option('--no-open', 'print the address of the page instead of opening the browser'),
+  )
+    .addHelpText('after', settingsHelp())
+    .action(async (options: { open: boolean }, command: Command) => {
+      process.exitCode = await uiCommand(output, command, options.open);
+    });
 
   program
     .command('status')

@@ -1,4 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
+import { environmentWithoutSecrets } from '../config/environment.ts';
 import { findBrowser } from './find-browser.ts';
 
 export interface LaunchOptions {
@@ -24,16 +25,9 @@ export function chromiumArgs(): string[] {
   return args;
 }
 
-/** Names of variables that may hold a secret: the browser never gets them. */
-const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i;
-
 /** This process's environment without anything that may hold a secret (the portal password first). */
 export function browserEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !SECRET_NAME.test(name) && name !== 'JD_USER') clean[name] = value;
-  }
-  return clean;
+  return environmentWithoutSecrets(env);
 }
 
 export async function launchChromium(options: LaunchOptions): Promise<Browser> {

@@ -10,6 +10,7 @@ import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
+import { throughputOf } from '../output/report-data.ts';
 import { finalReport, writeReports, type Metrics, type ReportsOptions, type RunStatus } from '../output/reports.ts';
 import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
 import type { Portal, PortalKind } from '../portal/portal.ts';
@@ -22,6 +23,7 @@ import { vehiclesFrom } from './inventory.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
 import { RecoveryPolicy } from './recovery.ts';
 import { RunEvents } from './run-events.ts';
+import { tell, type RunObserver } from './run-observer.ts';
 import { judgeError, judgeResult, type Verdict } from './run-outcome.ts';
 import { SessionKeeper } from './session-keeper.ts';
 
@@ -39,6 +41,8 @@ export interface RunRequest {
   stopSignal?: AbortSignal;
   /** Registers the last steps to take when the user quits at once (a second Ctrl-C). */
   onQuit?: (last: () => Promise<void>) => void;
+  /** Sees the run while it works (the web page). */
+  observer?: RunObserver;
 }
 
 export interface RunOutcome extends Verdict {
@@ -101,6 +105,15 @@ class BookoutRun {
     this.request.onQuit?.(() => this.#quit());
     const removeConsole = this.log.add(new ConsoleLogSink(this.request.output));
     const invocation = this.#startInvocation(resumed);
+    tell(this.request.observer, (observer) =>
+      observer.started?.({
+        paths: this.paths,
+        log: this.log,
+        counts: () => this.ledger.counts(),
+        counter: (name) => this.ledger.counter(name),
+        throughput: () => throughputOf(this.ledger),
+      }),
+    );
     let verdict: Verdict;
     try {
       await this.writer.clearTemp();
@@ -164,6 +177,7 @@ class BookoutRun {
       this.log.info('the portal session opened earlier is still alive; continuing with it (no new login)');
     await this.keeper.save();
     this.keeper.start();
+    tell(this.request.observer, (observer) => observer.signedIn?.());
   }
 
   async #loadInventory(): Promise<void> {
@@ -206,6 +220,7 @@ class BookoutRun {
       progress: mode === 'auto' ? (this.request.output.isTerminal ? 'live' : 'plain') : mode,
       stopSignal: this.stopSignal,
       saveState: () => this.#saveState('running'),
+      observer: this.request.observer,
     } as const;
   }
 
@@ -258,6 +273,7 @@ class BookoutRun {
     await this.writer.write(this.paths.report, report);
     this.request.output.line();
     for (const line of report.trimEnd().split('\n')) this.request.output.line(line);
+    tell(this.request.observer, (observer) => observer.finished?.({ ...verdict, metrics, paths: this.paths }));
     this.ledger.close();
     return { ...verdict, paths: this.paths, metrics };
   }

@@ -22,7 +22,7 @@ export const MARK_STYLE: Record<Mark['kind'], { colour: string; symbol: string }
   start: { colour: '#38a169', symbol: 'R' },
 };
 
-const BUCKETS_S = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
+const BUCKETS_S = [5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
 const MAX_BUCKETS = 60;
 
 /** The bucket width (ms) that splits `spanMs` into at most 60 bars. */
