@@ -7,10 +7,13 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AsyncEntry } from '@napi-rs/keyring';
+import type { Browser } from 'playwright-core';
 import { passwordAccount } from '../../src/config/keychain.ts';
 import { sessionKeyAccount } from '../../src/session/session-key.ts';
-import { openWorkspace, runCli, type Workspace } from '../support/harness.ts';
+import { launchTestBrowser } from '../support/browser.ts';
+import { openWorkspace, runCli, startCli, type Workspace } from '../support/harness.ts';
 import { secretServiceMissing, startSecretService, type SecretService } from '../support/secret-service.ts';
+import { pageUrl, waitForPhase } from '../support/web-page.ts';
 
 const missing = secretServiceMissing();
 
@@ -50,9 +53,41 @@ describe('the OS keychain, with a real Secret Service', { skip: missing ?? false
     assert.match(result.stdout, /No password is saved in the OS keychain for this user either/);
   });
 
-  it('bookout run takes the saved password; the session key moves from its file into the keychain', async () => {
+  it('the web page saves the password typed in the keychain when "remember" is ticked, once the portal took it', async () => {
     const { username, password } = ws.portal.credentials;
-    await entry(passwordAccount(ws.portal.url, username)).setPassword(password);
+    const ui = startCli(['ui', '--no-open'], env, ws.dir);
+    let browser: Browser | undefined;
+    try {
+      const url = await pageUrl(ui);
+      browser = await launchTestBrowser();
+      const page = await browser.newPage();
+      await page.goto(url.href);
+      await waitForPhase(page, 'idle');
+      await page.fill('#password', 'a-wrong-password');
+      await page.check('#remember');
+      await page.click('#start');
+      await waitForPhase(page, 'failed');
+      assert.equal(
+        await entry(passwordAccount(ws.portal.url, username)).getPassword(),
+        null,
+        'a refused one is not kept',
+      );
+      await page.fill('#password', password);
+      await page.check('#remember');
+      await page.fill('#maxDownloads', '2');
+      await page.click('#start');
+      await waitForPhase(page, /finished|stopped/);
+      assert.equal(await entry(passwordAccount(ws.portal.url, username)).getPassword(), password);
+    } finally {
+      await browser?.close();
+      ui.child.kill('SIGINT');
+      await ui.done;
+    }
+    assert.equal(ui.output().includes(password), false);
+  });
+
+  it('bookout run takes the saved password; the session key has moved from its file into the keychain', async () => {
+    const { password } = ws.portal.credentials;
     ws.portal.resetStats();
     const result = await runCli(['run', '--new', '--progress', 'plain'], env, ws.dir);
     assert.equal(result.code, 0, result.stdout + result.stderr);
