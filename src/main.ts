@@ -6,7 +6,6 @@ import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
 import { addSettingFlags, BOOKOUT_VERSION, settingsFrom, settingsHelp } from './cli/program.ts';
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
-import { keepPageWhileOpen, uiCommand, watchPage } from './cli/ui.ts';
 import { validateCommand } from './cli/validate.ts';
 import { UserError } from './errors.ts';
 import { runBookout } from './job/run-bookout.ts';
@@ -61,7 +60,8 @@ function buildProgram(): Command {
         command: Command,
       ) => {
         const settings = await runSettings(command);
-        const page = options.ui ? await watchPage(output, settings, options.open) : undefined;
+        const web = options.ui ? await import('./cli/ui.ts') : undefined;
+        const page = web ? await web.watchPage(output, settings, options.open) : undefined;
         try {
           const outcome = await interruptible(output, ({ stop, onQuit }) =>
             runBookout({
@@ -77,7 +77,7 @@ function buildProgram(): Command {
             }),
           );
           process.exitCode = outcome.exitCode;
-          if (page) await keepPageWhileOpen(output, page.server);
+          if (web && page) await web.keepPageWhileOpen(output, page.server);
         } finally {
           await page?.server.close();
         }
@@ -94,6 +94,7 @@ function buildProgram(): Command {
   )
     .addHelpText('after', settingsHelp())
     .action(async (options: { open: boolean }, command: Command) => {
+      const { uiCommand } = await import('./cli/ui.ts');
       process.exitCode = await uiCommand(output, command, options.open);
     });
 
