@@ -177,7 +177,7 @@ class BookoutRun {
       this.log.info('the portal session opened earlier is still alive; continuing with it (no new login)');
     await this.keeper.save();
     this.keeper.start();
-    tell(this.request.observer, (observer) => observer.signedIn?.());
+    tell(this.request.observer, (observer) => observer.signedIn?.(result === 'logged-in'));
   }
 
   async #loadInventory(): Promise<void> {

@@ -46,8 +46,9 @@ export interface RunEnd {
 /** Told what happens; every method optional. An observer that throws is ignored, never the run's problem. */
 export interface RunObserver {
   started?(run: ObservedRun): void;
-  /** The portal accepted the login (or the session of an earlier run was still alive). */
-  signedIn?(): void;
+  /** The run has a portal session: `withPassword` when the portal has just accepted the password, false when a
+   * session of an earlier run was still alive (the password was not checked). */
+  signedIn?(withPassword: boolean): void;
   downloading?(downloads: ObservedDownloads): void;
   downloadsEnded?(): void;
   /** The run has ended: its reports are written. The last moment `ObservedRun` may be read. */

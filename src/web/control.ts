@@ -105,7 +105,7 @@ export class RunControl implements WebApp {
     const remember = fields.remember === true && typed !== '';
     this.#stop = new AbortController();
     this.monitor.begin(formOf(settings, asText(fields.workers).trim()), {
-      signedIn: remember ? () => void this.#remember(settings) : undefined,
+      signedIn: remember ? (withPassword) => void this.#remember(settings, withPassword) : undefined,
       finished: (end) => void notifyDesktop('bookout', endNotice(end)),
     });
     this.#running = this.#run(settings).finally(() => {
@@ -189,7 +189,11 @@ export class RunControl implements WebApp {
   }
 
   /** After the portal accepted the password typed: keep it in the keychain, as the user asked. */
-  async #remember(settings: Settings): Promise<void> {
+  async #remember(settings: Settings, withPassword: boolean): Promise<void> {
+    if (!withPassword) {
+      const why = 'the session of an earlier run was still open, so the portal did not check the password';
+      return this.monitor.say('warn', `the password was not saved in the OS keychain: ${why}`);
+    }
     try {
       await this.#deps.keychain.set(passwordAccount(settings.portalUrl, settings.username), settings.password);
       this.monitor.say('info', 'the password is saved in the OS keychain (bookout forget-password removes it)');

@@ -116,7 +116,7 @@ export class RunMonitor implements RunObserver {
   #chart = { at: 0, svg: '' };
   #report: PageState['report'] = null;
   #exitCode: number | null = null;
-  #onSignedIn: (() => void) | undefined;
+  #onSignedIn: ((withPassword: boolean) => void) | undefined;
   #onFinished: ((end: RunEnd) => void) | undefined;
 
   constructor(mode: PageState['mode'], form: FormView) {
@@ -129,7 +129,10 @@ export class RunMonitor implements RunObserver {
   }
 
   /** A new run is being started: everything shown so far is cleared. */
-  begin(form: FormView, hooks: { signedIn?: () => void; finished?: (end: RunEnd) => void } = {}): void {
+  begin(
+    form: FormView,
+    hooks: { signedIn?: (withPassword: boolean) => void; finished?: (end: RunEnd) => void } = {},
+  ): void {
     this.#detach();
     this.#form = form;
     this.#phase = 'starting';
@@ -176,8 +179,8 @@ export class RunMonitor implements RunObserver {
     if (this.#phase === 'idle') this.#phase = 'starting';
   }
 
-  signedIn(): void {
-    this.#onSignedIn?.();
+  signedIn(withPassword: boolean): void {
+    this.#onSignedIn?.(withPassword);
   }
 
   downloading(downloads: ObservedDownloads): void {
