@@ -27,8 +27,10 @@ const MAX_BUCKETS = 60;
 
 /** The bucket width (ms) that splits `spanMs` into at most 60 bars. */
 export function bucketMs(spanMs: number): number {
-  const seconds = BUCKETS_S.find((size) => spanMs / (size * 1000) <= MAX_BUCKETS) ?? BUCKETS_S.at(-1)!;
-  return seconds * 1000;
+  const seconds = BUCKETS_S.find((size) => spanMs / (size * 1000) <= MAX_BUCKETS);
+  if (seconds !== undefined) return seconds * 1000;
+  const day = 86_400_000;
+  return Math.ceil(spanMs / MAX_BUCKETS / day) * day; // whole days, still at most 60 bars
 }
 
 /** Counts of `times` per bucket of `size` ms from `start`, over `buckets` buckets. */
@@ -53,7 +55,9 @@ function clock(ms: number, withDate: boolean): string {
 }
 
 function bucketLabel(ms: number): string {
-  return ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${ms / 60_000} min` : `${ms / 3_600_000} h`;
+  if (ms < 60_000) return `${ms / 1000} s`;
+  if (ms < 3_600_000) return `${ms / 60_000} min`;
+  return ms < 86_400_000 ? `${ms / 3_600_000} h` : `${ms / 86_400_000} d`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { bucketMs, throughputSvg } from '../../src/output/charts.ts';
 import { SCHEMA_VERSION } from '../../src/ledger/schema.ts';
 
 const saved = (ref: string) => ({ file: `${ref}.pdf`, bytes: 1, sha256: 'x' });
@@ -59,6 +60,25 @@ describe('what the ledger keeps for the report', { timeout: 30_000 }, () => {
       assert.deepEqual(ledger.failedAttemptTimes(), [{ at: 2000, kind: 'transient' }]);
     } finally {
       ledger.close();
+    }
+  });
+
+  it('the throughput chart has at most 60 bars, over a minute or over months', () => {
+    for (const span of [20_000, 3_600_000, 9 * 3_600_000, 3 * 86_400_000, 200 * 86_400_000]) {
+      const start = Date.UTC(2026, 0, 1);
+      const svg = throughputSvg({
+        start,
+        end: start + span,
+        doneTimes: [start, start + span],
+        failedTimes: [],
+        marks: [],
+      });
+      const bars = svg.match(/data-bucket-done=/g)?.length ?? 0;
+      assert.ok(bars >= 1 && bars <= 60, `${bars} bars over ${span} ms (buckets of ${bucketMs(span)} ms)`);
+      assert.equal(
+        [...svg.matchAll(/data-bucket-done="(\d+)"/g)].reduce((sum, m) => sum + Number(m[1]), 0),
+        2,
+      );
     }
   });
 });
