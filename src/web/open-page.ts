@@ -6,12 +6,8 @@ import open from 'open';
 import { environmentWithoutSecrets } from '../config/environment.ts';
 import { escapeHtml } from '../text.ts';
 
-/**
- * Opens the page in the default browser without putting its token on a command line (which every
- * local user can read in the process list): the browser is given a file, readable by this user only,
- * that forwards to the page. Returns the function that deletes that file (once the page has loaded).
- */
-export async function openInBrowser(url: string, folder: string): Promise<() => void> {
+/** Writes a file, readable by this user only, that forwards a browser to `url`. Returns its path. */
+export function forwardingFile(url: string, folder: string): string {
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   if (process.platform !== 'win32') chmodSync(folder, 0o700);
   const file = join(folder, `open-${process.pid}-${randomBytes(4).toString('hex')}.html`);
@@ -23,6 +19,16 @@ export async function openInBrowser(url: string, folder: string): Promise<() => 
       `<p>Opening the bookout page: <a href="${target}">${target}</a></p>\n`,
     { mode: 0o600 },
   );
+  return file;
+}
+
+/**
+ * Opens the page in the default browser without putting its token on a command line (which every
+ * local user can read in the process list): the browser is given a file, readable by this user only,
+ * that forwards to the page. Returns the function that deletes that file (once the page has loaded).
+ */
+export async function openInBrowser(url: string, folder: string): Promise<() => void> {
+  const file = forwardingFile(url, folder);
   const remove = () => rmSync(file, { force: true });
   const saved = { ...process.env };
   try {

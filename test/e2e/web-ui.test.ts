@@ -1,12 +1,15 @@
 // The web page, driven in real headless Chromium while a run works against the simulated portal,
 // judged from the page, the files and the portal's own counts.
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchTestBrowser } from '../support/browser.ts';
 import { openWorkspace, readJson, runFolderOf, startCli, type CliRun, type Workspace } from '../support/harness.ts';
 import { pageUrl, rawRequest, shown, waitForPhase } from '../support/web-page.ts';
+import { forwardingFile } from '../../src/web/open-page.ts';
 
 describe('bookout ui: the page starts, shows and stops a run', { timeout: 300_000 }, () => {
   let ws: Workspace;
@@ -30,6 +33,14 @@ describe('bookout ui: the page starts, shows and stops a run', { timeout: 300_00
     await ui?.done;
     await browser?.close();
     await ws?.close();
+  });
+
+  it('the file the browser is handed (instead of the address on a command line) forwards to the page', async () => {
+    const file = forwardingFile(url.href, join(ws.dir, 'state', 'ui'));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForURL(url.href);
+    await waitForPhase(page, 'idle');
   });
 
   it('fill the fields, Start: the numbers and the per-tab table update while the run works', async () => {
