@@ -58,6 +58,8 @@ describe('report.html of a run with faults', { timeout: 300_000 }, () => {
     const html = readFileSync(join(folder, 'report.html'), 'utf8');
     assert.doesNotMatch(html, /<script|<link|@import|src=|href="http/i);
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+    assert.equal(html.includes(ws.portal.credentials.password), false, 'no password in the report');
+    assert.equal(html.includes(ws.portal.credentials.username), false, 'no user name in the report');
     assert.match(stdout, /report with charts: .*report\.html/);
     assert.match(readFileSync(join(folder, 'run_data', 'report.txt'), 'utf8'), /report with charts: .*report\.html/);
   });
