@@ -73,8 +73,9 @@ async function bundle(): Promise<void> {
     format: 'cjs',
     outfile: SCRIPT,
     plugins: [playwrightOwnFiles],
-    // Optional modules playwright-core requires only for features bookout does not use (WebDriver BiDi).
-    external: ['chromium-bidi/*'],
+    // Optional modules playwright-core requires only for features bookout does not use (WebDriver BiDi), and the
+    // keychain's native module, which a single executable cannot load: the binary works without a keychain.
+    external: ['chromium-bidi/*', '@napi-rs/keyring'],
   });
 }
 

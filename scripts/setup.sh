@@ -1,6 +1,8 @@
 #!/bin/sh
 # Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22.18, the npm packages
-# (exact versions from package-lock.json), a Chromium-based browser, and tmux for the tests.
+# (exact versions from package-lock.json), a Chromium-based browser, and on Debian/Ubuntu as root
+# what some tests need besides (tmux for the terminal test; dbus and gnome-keyring for the keychain
+# test; elsewhere those tests are skipped and say why).
 # On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,19 +28,29 @@ echo "setup: node $(node --version)"
 
 npm ci --no-fund --no-audit
 
-# tmux: the test of the live display runs bookout in a terminal of 80 x 24 (skipped where tmux is missing).
-if ! command -v tmux >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "setup: installing tmux from the Debian/Ubuntu packages (for the terminal test)"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; } ||
-    echo "setup: could not install tmux; the terminal test will be skipped" >&2
+can_apt() { command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; }
+apt_updated=no
+apt_install() {
+  [ "$apt_updated" = yes ] || { apt-get update -qq && apt_updated=yes; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=""
+command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
+command -v dbus-run-session >/dev/null 2>&1 || missing="$missing dbus"
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing="$missing gnome-keyring"
+if [ -n "$missing" ] && can_apt; then
+  echo "setup: installing$missing from the Debian/Ubuntu packages (for the tests)"
+  # shellcheck disable=SC2086
+  apt_install $missing || echo "setup: could not install$missing; the tests that need them will be skipped" >&2
 fi
 
 if node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); const b = m.findBrowser(process.env.BROWSER_PATH || undefined); console.log('setup: browser ' + b.executablePath);" 2>/dev/null; then
   exit 0
 fi
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+if can_apt; then
   echo "setup: installing Chromium from the Debian/Ubuntu packages"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 else
   npx playwright-core install chromium
 fi

@@ -2,6 +2,7 @@
 // bookout: downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in a dealer inventory.
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
+import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
 import {
   addSettingFlags,
   BOOKOUT_VERSION,
@@ -64,31 +65,62 @@ function buildProgram(): Command {
         new Option('--progress <mode>', 'progress display: live on a terminal, plain lines otherwise')
           .choices(['auto', 'live', 'plain'])
           .default('auto'),
-      ),
+      )
+      .option('--ui', 'show this run on a local web page too (settings read-only; Stop stops the run cleanly)')
+      .option('--no-open', 'with --ui: print the address of the page instead of opening the browser'),
   )
     .addHelpText('after', settingsHelp())
     .action(
       async (
-        options: { new?: boolean; run?: string; retryFailed?: boolean; progress: 'auto' | 'live' | 'plain' },
+        options: {
+          new?: boolean;
+          run?: string;
+          retryFailed?: boolean;
+          progress: 'auto' | 'live' | 'plain';
+          ui?: boolean;
+          open: boolean;
+        },
         command: Command,
       ) => {
-        const settings = settingsFrom(command, ['username', 'password']);
-        const outcome = await interruptible(output, ({ stop, onQuit }) =>
-          runBookout({
-            portalKind: valuesOnline,
-            settings,
-            output,
-            forceNew: options.new,
-            retryFailed: options.retryFailed,
-            runFolder: options.run,
-            progress: options.progress,
-            stopSignal: stop,
-            onQuit,
-          }),
-        );
-        process.exitCode = outcome.exitCode;
+        const settings = await runSettings(command);
+        const web = options.ui ? await import('./cli/ui.ts') : undefined;
+        const page = web ? await web.watchPage(output, settings, options.open) : undefined;
+        try {
+          const outcome = await interruptible(output, ({ stop, onQuit }) =>
+            runBookout({
+              portalKind: valuesOnline,
+              settings,
+              output,
+              forceNew: options.new,
+              retryFailed: options.retryFailed,
+              runFolder: options.run,
+              progress: options.progress,
+              stopSignal: page ? AbortSignal.any([stop, page.watch.stopSignal]) : stop,
+              onQuit,
+              observer: page?.watch.monitor,
+            }),
+          );
+          process.exitCode = outcome.exitCode;
+          if (web && page) await web.keepPageWhileOpen(output, page.server);
+        } finally {
+          await page?.server.close();
+        }
       },
     );
+
+  addSettingFlags(
+    program
+      .command('ui')
+      .description(
+        'Open the bookout page in the browser: the settings, Start and Stop, live progress and the report (until Ctrl-C)',
+      )
+      .option('--no-open', 'print the address of the page instead of opening the browser'),
+  )
+    .addHelpText('after', settingsHelp())
+    .action(async (options: { open: boolean }, command: Command) => {
+      const { uiCommand } = await import('./cli/ui.ts');
+      process.exitCode = await uiCommand(output, command, options.open);
+    });
 
   program
     .command('status')
@@ -124,6 +156,16 @@ function buildProgram(): Command {
     )
     .action(async (options: { run?: string; fix?: boolean }, command: Command) => {
       process.exitCode = await validateCommand(output, settingsFrom(command), options.run, options.fix === true);
+    });
+
+  program
+    .command('forget-password')
+    .description('Remove the portal password saved in the OS keychain (by bookout ui, with "remember" ticked)')
+    .option('--user <name>', 'portal user name (JD_USER)')
+    .option('--portal-url <url>', 'portal address (PORTAL_URL)')
+    .option('--env-file <path>', 'settings file to read instead of ./.env')
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await forgetPasswordCommand(output, command);
     });
 
   program

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { environmentWithoutSecrets } from '../config/environment.ts';
 import { findBrowser } from './find-browser.ts';
 
 export interface LaunchOptions {
@@ -30,16 +31,9 @@ export function chromiumArgs(): string[] {
   return args;
 }
 
-/** Names of variables that may hold a secret: the browser never gets them. */
-const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i;
-
 /** This process's environment without anything that may hold a secret (the portal password first). */
 export function browserEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !SECRET_NAME.test(name) && name !== 'JD_USER') clean[name] = value;
-  }
-  return clean;
+  return environmentWithoutSecrets(env);
 }
 
 export async function launchChromium(options: LaunchOptions): Promise<Browser> {

@@ -111,8 +111,8 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
   password: {
     key: 'password',
     env: 'JD_PASS',
-    description: 'Portal password (environment or .env only, never a flag)',
-    defaultText: '(required)',
+    description: 'Portal password (environment or .env, else the one saved in the OS keychain; never a flag)',
+    defaultText: '(required, unless saved in the keychain)',
     parse: (raw, name) => {
       if (raw === '') throw new Error(`${name} is empty`);
       return raw;

@@ -8,6 +8,9 @@ import type { SavedPdf, VehicleTask } from '../records.ts';
 /** Disk errors no retry can fix: the run stops, with everything so far kept. */
 const DISK_FATAL = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
 
+/** The steps of a vehicle that are bookout's own work; the portal adapter reports the others (its pages). */
+export const OWN_STEPS = { checkingDisk: 'checking disk', proving: 'proving PDF', saving: 'saving PDF' } as const;
+
 export interface JobEvents {
   alreadyOnDisk(reference: string): void;
   wrongVehicle(reference: string, reason: string): void;
@@ -25,18 +28,18 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
 
   async run(task: VehicleTask, tab: ReportTab, context: TaskContext): Promise<SavedPdf> {
     const reference = task.id;
-    context.step('checking disk', 'own');
+    context.step(OWN_STEPS.checkingDisk, 'own');
     const onDisk = await this.#store.prove(reference);
     if (onDisk !== 'missing' && onDisk.proof.ok) {
       this.#events.alreadyOnDisk(reference);
       return onDisk.saved;
     }
     const bytes = await tab.downloadReport(reference, context);
-    context.step('proving PDF', 'own');
+    context.step(OWN_STEPS.proving, 'own');
     const proof = await provePdf(bytes, reference, this.#store.identity);
     if (!proof.ok) throw this.#proofFailure(reference, proof);
     context.signal.throwIfAborted(); // never write for a task the engine has given up on
-    context.step('saving PDF', 'own');
+    context.step(OWN_STEPS.saving, 'own');
     try {
       return await this.#store.save(reference, bytes);
     } catch (error) {

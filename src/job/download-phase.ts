@@ -14,6 +14,7 @@ import { DownloadJob } from './download-job.ts';
 import { NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
+import { tell, type RunObserver } from './run-observer.ts';
 
 type Pool = WorkerPool<VehicleTask, ReportTab, SavedPdf>;
 
@@ -34,6 +35,7 @@ export interface DownloadDeps {
   stopSignal: AbortSignal;
   /** Writes the run's state files (checkpoint, metrics...) while it works. */
   saveState: () => Promise<void>;
+  observer?: RunObserver;
 }
 
 /** Every pending vehicle, then one more round for those that failed for a passing reason (the final sweep). */
@@ -73,9 +75,19 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   log.info(`downloading ${deps.ledger.counts().pending} vehicles with ${settings.workers} tabs${batch}`);
   watchdog.start();
   display.start();
+  tell(deps.observer, (observer) =>
+    observer.downloading?.({
+      startedAt: Date.now(),
+      events: pool.events,
+      tabs: () => pool.snapshot(),
+      note: () => deps.events.note,
+      finishedAt: deps.events.finishedAt,
+    }),
+  );
   try {
     return await pool.run();
   } finally {
+    tell(deps.observer, (observer) => observer.downloadsEnded?.());
     deps.stopSignal.removeEventListener('abort', onStop);
     clearInterval(stateTimer);
     stopWatching();

@@ -13,11 +13,13 @@ import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
+import { throughputOf } from '../output/report-data.ts';
 import {
   finalReport,
   writeOnItsOwn,
   writeReports,
   type Metrics,
+  type ReportsOptions,
   type RunStatus,
   type Unwritten,
 } from '../output/reports.ts';
@@ -28,12 +30,13 @@ import { userStateFolder } from '../session/state-folder.ts';
 import { KeepAwake, keepAwakePlan } from '../system/keep-awake.ts';
 import { detectNetworkDrive } from '../system/network-drive.ts';
 import { ConsoleLogSink, FileLogSink, JsonLogSink, Log, type ConsoleOutput } from '../ui/console.ts';
-import { diskFailure } from './download-job.ts';
+import { diskFailure, OWN_STEPS } from './download-job.ts';
 import { downloadAll } from './download-phase.ts';
 import { vehiclesFrom } from './inventory.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
 import { RecoveryPolicy } from './recovery.ts';
 import { RunEvents } from './run-events.ts';
+import { tell, type RunObserver } from './run-observer.ts';
 import { judgeError, judgeResult, type Verdict } from './run-outcome.ts';
 import { SessionKeeper } from './session-keeper.ts';
 
@@ -53,6 +56,8 @@ export interface RunRequest {
   stopSignal?: AbortSignal;
   /** Registers the last steps to take when the user quits at once (a second Ctrl-C). */
   onQuit?: (last: () => Promise<void>) => void;
+  /** Sees the run while it works (the web page). */
+  observer?: RunObserver;
 }
 
 export interface RunOutcome extends Verdict {
@@ -115,7 +120,10 @@ class BookoutRun {
     this.host = new BrowserHost({ headless, executablePath: browserPath, scratchFolder: claimScratchFolder() });
     const store = new SessionStore(userStateFolder(), this.settings.portalUrl, this.settings.username);
     this.keeper = new SessionKeeper(store, this.host, this.log);
-    this.events = new RunEvents(this.log, this.settings.maxRetries);
+    this.events = new RunEvents(this.log, this.settings.maxRetries, {
+      steps: (ref, steps) => this.ledger.recordSteps(ref, steps),
+      incident: (kind, detail) => this.ledger.recordIncident(kind, detail),
+    });
   }
 
   async execute(resumed: boolean): Promise<RunOutcome> {
@@ -125,6 +133,15 @@ class BookoutRun {
     const invocation = this.#startInvocation(resumed);
     this.#warnOnNetworkDrive();
     const awake = this.#keepAwake();
+    tell(this.request.observer, (observer) =>
+      observer.started?.({
+        paths: this.paths,
+        log: this.log,
+        counts: () => this.ledger.counts(),
+        counter: (name) => this.ledger.counter(name),
+        throughput: () => throughputOf(this.ledger),
+      }),
+    );
     let verdict: Verdict;
     try {
       await this.writer.clearTemp();
@@ -200,7 +217,10 @@ class BookoutRun {
       stopSignal: this.stopSignal,
       retryDelayMs: exponentialBackoff({ baseMs: this.settings.retryDelayMs }),
       classify: (error) => this.#classify(error),
-      count: (counter) => this.ledger.increment(counter),
+      count: (counter) => {
+        this.ledger.increment(counter);
+        this.ledger.recordIncident(counter === 'session_recoveries' ? 'session' : 'browser');
+      },
     });
     await host.start();
     await this.keeper.restore();
@@ -212,6 +232,7 @@ class BookoutRun {
       this.log.info('the portal session opened earlier is still alive; continuing with it (no new login)');
     await this.keeper.save();
     this.keeper.start();
+    tell(this.request.observer, (observer) => observer.signedIn?.(result === 'logged-in'));
   }
 
   async #loadInventory(): Promise<void> {
@@ -255,6 +276,7 @@ class BookoutRun {
       progress: mode === 'auto' ? (this.request.output.isTerminal ? 'live' : 'plain') : mode,
       stopSignal: this.stopSignal,
       saveState: () => this.#saveState('running'),
+      observer: this.request.observer,
     } as const;
   }
 
@@ -296,13 +318,17 @@ class BookoutRun {
   #saveState(status: RunStatus): Promise<void> {
     this.#stateWrites = this.#stateWrites.then(async () => {
       try {
-        const written = await writeReports(this.ledger, this.paths, this.writer, this.settings.workers, status);
+        const written = await writeReports(this.ledger, this.paths, this.writer, this.#reportsOptions(status));
         this.#reportUnwritten(written.unwritten);
       } catch {
         // the ledger has it all; the state files catch up at the next write
       }
     });
     return this.#stateWrites;
+  }
+
+  #reportsOptions(status: RunStatus, note?: string): ReportsOptions {
+    return { workers: this.settings.workers, status, note, ownSteps: Object.values(OWN_STEPS) };
   }
 
   /** Says once per file that it could not be written (the state files are written every 30 s). */
@@ -334,10 +360,11 @@ class BookoutRun {
     if (!this.ledger.hasInventory()) {
       this.ledger.close();
       if (verdict.message) output.line(`bookout: ${verdict.message}`);
+      tell(this.request.observer, (observer) => observer.finished?.({ ...verdict, metrics: null, paths: this.paths }));
       return { ...verdict, paths: this.paths, metrics: null };
     }
-    const { workers } = this.settings;
-    const { metrics, unwritten } = await writeReports(this.ledger, this.paths, this.writer, workers, verdict.status);
+    const options = this.#reportsOptions(verdict.status, verdict.message);
+    const { metrics, unwritten } = await writeReports(this.ledger, this.paths, this.writer, options);
     const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
     const reportProblem = await writeOnItsOwn(this.writer, this.paths.report, () => report);
     this.ledger.close();
@@ -345,6 +372,7 @@ class BookoutRun {
     for (const line of report.trimEnd().split('\n')) output.line(line);
     this.#warnedUnwritten.clear();
     this.#reportUnwritten(reportProblem ? [...unwritten, reportProblem] : unwritten);
+    tell(this.request.observer, (observer) => observer.finished?.({ ...verdict, metrics, paths: this.paths }));
     return { ...verdict, paths: this.paths, metrics };
   }
 }

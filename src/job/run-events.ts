@@ -1,10 +1,19 @@
 import type { PoolEvent } from '../engine/events.ts';
 import { technicalOf, type SharedFailureKind } from '../engine/failure.ts';
+import type { StepTime } from '../ledger/ledger.ts';
 import { causeOf } from '../output/reports.ts';
 import type { VehicleTask } from '../records.ts';
 import type { Log } from '../ui/console.ts';
 
 type Event = PoolEvent<VehicleTask>;
+
+/** Where the run keeps what its events teach for the report (the ledger). */
+export interface RunRecorder {
+  /** The steps of the attempt of `ref` that has just ended. */
+  steps(ref: string, steps: StepTime[]): void;
+  /** Something that held every tab up. */
+  incident(kind: string, detail?: string): void;
+}
 
 const NOTES: Record<SharedFailureKind, string> = {
   session: 'signing in again',
@@ -24,11 +33,13 @@ export class RunEvents {
   lastOutcomeAt = Date.now();
   #log: Log;
   #maxRetries: number;
+  #recorder: RunRecorder | undefined;
   #timelines = new Map<string, Array<{ name: string; at: number }>>();
 
-  constructor(log: Log, maxRetries: number) {
+  constructor(log: Log, maxRetries: number, recorder?: RunRecorder) {
     this.#log = log;
     this.#maxRetries = maxRetries;
+    this.#recorder = recorder;
   }
 
   /** The listener to add to the pool's events. */
@@ -60,6 +71,7 @@ export class RunEvents {
         });
       case 'recovery-started':
         this.note = NOTES[event.kind];
+        if (event.kind === 'unavailable') this.#record(() => this.#recorder?.incident('outage', event.failure.message));
         return log.warn(`all tabs paused: ${event.failure.message}`, {
           cause: event.failure.kind,
           technical: technicalOf(event.failure),
@@ -78,6 +90,7 @@ export class RunEvents {
         );
       }
       case 'workers-paused':
+        this.#record(() => this.#recorder?.incident('paused', event.reason));
         return log.warn(`all tabs pause for ${Math.round(event.ms / 1000)} s: ${event.reason}`);
     }
   }
@@ -85,6 +98,7 @@ export class RunEvents {
   #retrying(event: Extract<Event, { type: 'task-retrying' }>): void {
     this.#ended(event.task.id);
     const { task, failure } = event;
+    if (failure.kind === 'throttled') this.#record(() => this.#recorder?.incident('throttled', failure.message));
     const fields = { ...this.#at(event, failure.kind), technical: technicalOf(failure) };
     if (failure.kind === 'internal')
       this.#log.error(`${task.id}: ${failure.message}; tried again (not counted)`, fields);
@@ -99,7 +113,18 @@ export class RunEvents {
 
   #ended(ref: string): void {
     this.lastOutcomeAt = Date.now();
+    const timeline = this.#timelines.get(ref);
     this.#timelines.delete(ref);
+    if (timeline) this.#record(() => this.#recorder?.steps(ref, stepTimes(timeline, Date.now())));
+  }
+
+  /** What the report learns is not worth a failed attempt: a write that fails is left out of it. */
+  #record(write: () => void): void {
+    try {
+      write();
+    } catch {
+      // the ledger's own writes (the vehicles' states) report a full disk; the report can do without
+    }
   }
 
   #at(event: { worker: number; task: VehicleTask }, cause?: string) {
@@ -107,10 +132,18 @@ export class RunEvents {
   }
 }
 
-/** "opening inventory 0.40 s, filtering grid 0.20 s, ..." from a task's step timeline. */
-export function stepDurations(timeline: Array<{ name: string; at: number }>, end: number): string {
+type Timeline = Array<{ name: string; at: number }>;
+
+/** Each step of a task's timeline (after its start) with its duration: until the next step, the last until `end`. */
+export function stepTimes(timeline: Timeline, end: number): StepTime[] {
   return timeline
     .slice(1)
-    .map((step, index) => `${step.name} ${(((timeline[index + 2]?.at ?? end) - step.at) / 1000).toFixed(2)} s`)
+    .map((step, index) => ({ step: step.name, startedAt: step.at, ms: (timeline[index + 2]?.at ?? end) - step.at }));
+}
+
+/** "opening inventory 0.40 s, filtering grid 0.20 s, ..." from a task's step timeline. */
+export function stepDurations(timeline: Timeline, end: number): string {
+  return stepTimes(timeline, end)
+    .map((step) => `${step.step} ${(step.ms / 1000).toFixed(2)} s`)
     .join(', ');
 }

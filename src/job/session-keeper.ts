@@ -26,7 +26,7 @@ export class SessionKeeper {
 
   /** Puts a saved session's cookies into the browser. True when there was one. */
   async restore(): Promise<boolean> {
-    const cookies = this.#store.load();
+    const cookies = await this.#store.load();
     if (!cookies) return false;
     this.#restored = true;
     await this.#host.restoreCookies(cookies);
@@ -50,7 +50,7 @@ export class SessionKeeper {
   async save(): Promise<void> {
     try {
       const cookies = await this.#host.rememberCookies();
-      if (cookies.length > 0) this.#store.save(cookies);
+      if (cookies.length > 0) await this.#store.save(cookies);
     } catch (error) {
       if (!this.#warned) this.#log.warn(`could not save the portal session (${messageOf(error)})`);
       this.#warned = true;

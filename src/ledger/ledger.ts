@@ -33,6 +33,28 @@ export interface AttemptOutcome {
   counted?: boolean;
 }
 
+/** One step of an attempt: its name, when it began and how long it took. */
+export interface StepTime {
+  step: string;
+  startedAt: number;
+  ms: number;
+}
+
+/** Something that held every tab up: a session recovery, a browser restart, an outage, a wait for 429. */
+export interface Incident {
+  at: number;
+  kind: string;
+  detail: string | null;
+}
+
+export interface InvocationRow {
+  id: number;
+  startedAt: number;
+  endedAt: number | null;
+  outcome: string | null;
+  workers: number;
+}
+
 /** A vehicle leased now: who holds it and until when. */
 export interface Lease {
   ref: string;
@@ -79,7 +101,8 @@ export class Ledger {
     }
     for (let version = from; version < SCHEMA_VERSION; version += 1) {
       const migration = MIGRATIONS[version];
-      if (!migration) throw new Error(`state database ${this.path} has schema ${version}, which cannot be upgraded`);
+      if (migration === undefined)
+        throw new Error(`state database ${this.path} has schema ${version}, which cannot be upgraded`);
       this.#transaction(() => this.#db.exec(migration));
     }
     this.setMeta('schema_version', String(SCHEMA_VERSION));
@@ -458,11 +481,75 @@ export class Ledger {
     return this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM invocations WHERE ended_at IS NULL')?.n ?? 0;
   }
 
+  invocations(): InvocationRow[] {
+    return this.#all<{
+      id: number;
+      started_at: number;
+      ended_at: number | null;
+      outcome: string | null;
+      workers: number;
+    }>('SELECT id, started_at, ended_at, outcome, workers FROM invocations ORDER BY id').map((row) => ({
+      id: row.id,
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      outcome: row.outcome,
+      workers: row.workers,
+    }));
+  }
+
   /** Closes invocations of a killed process, ending them at the last change they made. */
   closeOpenInvocations(outcome: string): void {
     this.#run(
       'UPDATE invocations SET ended_at = MAX(started_at, COALESCE((SELECT MAX(updated_at) FROM vehicles), started_at)), outcome = ? WHERE ended_at IS NULL',
       outcome,
     );
+  }
+
+  // --- what the report shows ----------------------------------------------------------------
+
+  /** Keeps the steps of the attempt of `ref` that was recorded last (the one that has just ended). */
+  recordSteps(ref: string, steps: readonly StepTime[]): void {
+    const attempt = this.#get<{ id: number | null }>('SELECT MAX(id) AS id FROM attempts WHERE ref = ?', ref)?.id;
+    if (attempt == null || steps.length === 0) return;
+    this.#transaction(() => {
+      const insert = this.#db.prepare(
+        'INSERT INTO attempt_steps (attempt_id, step, started_at, ms) VALUES (?, ?, ?, ?)',
+      );
+      for (const step of steps) insert.run(attempt, step.step, step.startedAt, Math.max(0, Math.round(step.ms)));
+    });
+  }
+
+  /** Every step of every finished attempt, with the attempt's outcome. */
+  stepTimes(): Array<StepTime & { outcome: string }> {
+    return this.#all<{ step: string; started_at: number; ms: number; outcome: string }>(
+      `SELECT s.step, s.started_at, s.ms, a.outcome FROM attempt_steps s JOIN attempts a ON a.id = s.attempt_id
+       ORDER BY s.attempt_id, s.started_at`,
+    ).map((row) => ({ step: row.step, startedAt: row.started_at, ms: row.ms, outcome: row.outcome }));
+  }
+
+  recordIncident(kind: string, detail?: string, at = Date.now()): void {
+    this.#run('INSERT INTO incidents (at, kind, detail) VALUES (?, ?, ?)', at, kind, detail ?? null);
+  }
+
+  incidents(): Incident[] {
+    return this.#all<Incident>('SELECT at, kind, detail FROM incidents ORDER BY at').map((row) => ({
+      at: row.at,
+      kind: row.kind,
+      detail: row.detail,
+    }));
+  }
+
+  /** When each vehicle done now was done, ascending. */
+  doneTimes(): number[] {
+    return this.#all<{ at: number }>(
+      "SELECT done_at AS at FROM vehicles WHERE state = 'done' AND done_at IS NOT NULL ORDER BY done_at",
+    ).map((row) => row.at);
+  }
+
+  /** When each failed attempt (retried or given up) ended, with its kind. */
+  failedAttemptTimes(): Array<{ at: number; kind: string | null }> {
+    return this.#all<{ at: number; kind: string | null }>(
+      "SELECT ended_at AS at, kind FROM attempts WHERE outcome IN ('retry', 'failed') ORDER BY ended_at",
+    ).map((row) => ({ at: row.at, kind: row.kind }));
   }
 }

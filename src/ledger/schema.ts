@@ -1,5 +1,5 @@
 /** The state database of one run. Bump SCHEMA_VERSION when this changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -64,6 +64,22 @@ CREATE TABLE IF NOT EXISTS counters (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
+
+-- The steps of each finished attempt and how long each took (time per step in report.html).
+CREATE TABLE IF NOT EXISTS attempt_steps (
+  attempt_id INTEGER NOT NULL REFERENCES attempts (id),
+  step       TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ms         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempt_steps_by_attempt ON attempt_steps (attempt_id);
+
+-- What held every tab up, and when: session recoveries, browser restarts, outages, waits for 429.
+CREATE TABLE IF NOT EXISTS incidents (
+  at     INTEGER NOT NULL,
+  kind   TEXT NOT NULL,
+  detail TEXT
+);
 `;
 
 /** Statements that bring an older ledger to SCHEMA_VERSION, by the version they start from. */
@@ -71,4 +87,6 @@ export const MIGRATIONS: Record<number, string> = {
   // 2: leases expire; the session cookies moved out of the run folder (the per-user session store).
   1: `ALTER TABLE vehicles ADD COLUMN leased_until INTEGER; ALTER TABLE attempts ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
       DROP TABLE IF EXISTS session;`,
+  // 3: attempt_steps and incidents, new tables that SCHEMA (run before the migrations) creates.
+  2: '',
 };

@@ -2,6 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { Ledger } from '../ledger/ledger.ts';
 import { formatDuration, printable } from '../text.ts';
 import type { DurableWriter } from './atomic-write.ts';
+import { reportData } from './report-data.ts';
+import { reportHtml } from './report-html.ts';
 import type { RunPaths } from './run-folders.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
@@ -149,6 +151,15 @@ export function checkpointOf(ledger: Ledger, paths: RunPaths, status: RunStatus)
   };
 }
 
+export interface ReportsOptions {
+  workers: number;
+  status: RunStatus;
+  /** Why the run ended, when it ended early. */
+  note?: string;
+  /** The steps that are bookout's own work, for the time per step in report.html. */
+  ownSteps: readonly string[];
+}
+
 /** A derived file that could not be written, and why. */
 export interface Unwritten {
   file: string;
@@ -171,9 +182,9 @@ export async function writeReports(
   ledger: Ledger,
   paths: RunPaths,
   writer: DurableWriter,
-  workers: number,
-  status: RunStatus,
+  options: ReportsOptions,
 ): Promise<ReportsWritten> {
+  const { workers, status } = options;
   const metrics = computeMetrics(ledger, workers, status);
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   const files: Array<[string, () => string]> = [
@@ -181,6 +192,7 @@ export async function writeReports(
     [paths.checkpoint, () => json(checkpointOf(ledger, paths, status))],
     [paths.metrics, () => json(metrics)],
     [paths.failures, () => failuresCsv(ledger)],
+    [paths.reportHtml, () => reportHtml(reportData(ledger, paths, metrics, options))],
   ];
   const unwritten: Unwritten[] = [];
   for (const [file, content] of files) {
@@ -234,5 +246,6 @@ export function finalReport(ledger: Ledger, paths: RunPaths, metrics: Metrics, s
     lines.push(`  what failed and why (all in ${paths.failures}):`, ...shown);
     if (failures.length > shown.length) lines.push(`  ... and ${failures.length - shown.length} more`);
   }
+  lines.push(`  report with charts: ${paths.reportHtml}`);
   return `${lines.join('\n')}\n`;
 }

@@ -19,6 +19,8 @@ export interface RunPaths {
   metrics: string;
   failures: string;
   report: string;
+  /** The report with charts, in the run folder itself (easy to find in the morning). */
+  reportHtml: string;
   log: string;
   /** The log as JSON lines (LOG_JSON). */
   jsonLog: string;
@@ -40,6 +42,7 @@ export function runPaths(root: string): RunPaths {
     metrics: join(data, 'metrics.json'),
     failures: join(data, 'failures.csv'),
     report: join(data, 'report.txt'),
+    reportHtml: join(root, 'report.html'),
     log: join(data, 'bookout.log'),
     jsonLog: join(data, 'bookout.jsonl'),
   };

@@ -16,6 +16,7 @@ export class SessionStore {
   readonly file: string;
   #account: string;
   #stateFolder: string;
+  #key: Promise<Buffer> | undefined;
 
   constructor(stateFolder: string, origin: string, username: string) {
     this.#stateFolder = stateFolder;
@@ -24,24 +25,32 @@ export class SessionStore {
     this.file = join(stateFolder, 'sessions', `${name}.session`);
   }
 
+  /** The sealing key, looked up once (the keychain may take a moment). */
+  #sealingKey(): Promise<Buffer> {
+    this.#key ??= sessionKey(this.#stateFolder);
+    this.#key.catch(() => (this.#key = undefined)); // a failed look-up is tried again next time
+    return this.#key;
+  }
+
   /** Keeps the cookies of the open session (atomically: a kill mid-write leaves the old file). */
-  save(cookies: readonly Cookie[]): void {
+  async save(cookies: readonly Cookie[]): Promise<void> {
+    const key = await this.#sealingKey();
     privateFolder(join(this.#stateFolder, 'sessions'));
-    const sealed = sealCookies(cookies, sessionKey(this.#stateFolder), this.#account);
+    const sealed = sealCookies(cookies, key, this.#account);
     const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(temp, sealed, { mode: 0o600 });
     renameSync(temp, this.file);
   }
 
   /** The saved cookies, or null when there are none (or they cannot be opened). */
-  load(): Cookie[] | null {
+  async load(): Promise<Cookie[] | null> {
     let sealed: Buffer;
     try {
       sealed = readFileSync(this.file);
     } catch {
       return null;
     }
-    return unsealCookies(sealed, sessionKey(this.#stateFolder), this.#account);
+    return unsealCookies(sealed, await this.#sealingKey(), this.#account);
   }
 
   /** The session is closed: nothing of it stays on disk. */

@@ -86,7 +86,11 @@ describe('durable files on a system that holds files open', { timeout: 30_000 },
       ledger.importInventory(['A1', 'B2'], []);
       ledger.complete('A1', { file: 'A1.pdf', bytes: 10, sha256: 'x' });
       mkdirSync(join(paths.checkpoint, 'in-the-way'), { recursive: true }); // checkpoint.json cannot be replaced
-      const written = await writeReports(ledger, paths, new DurableWriter(paths.temp), 2, 'running');
+      const written = await writeReports(ledger, paths, new DurableWriter(paths.temp), {
+        workers: 2,
+        status: 'running',
+        ownSteps: [],
+      });
       assert.deepEqual(
         written.unwritten.map((problem) => problem.file),
         [paths.checkpoint],
@@ -112,7 +116,11 @@ describe('durable files on a system that holds files open', { timeout: 30_000 },
       const invocation = ledger.startInvocation(1, Date.parse('2026-11-22T20:00:00Z'));
       ledger.complete('A1', { file: 'A1.pdf', bytes: 10, sha256: 'x' });
       ledger.endInvocation(invocation, 'finished', Date.parse('2026-11-23T06:40:00Z'));
-      const { metrics } = await writeReports(ledger, paths, new DurableWriter(paths.temp), 1, 'finished');
+      const { metrics } = await writeReports(ledger, paths, new DurableWriter(paths.temp), {
+        workers: 1,
+        status: 'finished',
+        ownSteps: [],
+      });
       assert.equal(metrics.started_at, '2026-11-22T20:00:00.000Z');
       assert.equal(metrics.ended_at, '2026-11-23T06:40:00.000Z');
       assert.equal(metrics.status, 'finished');

@@ -104,6 +104,19 @@ describe('layers (checked on the imports of src/)', { timeout: 10_000 }, () => {
     assert.deepEqual(broken(rule), []);
   });
 
+  it('the web page builds on the job, the UI, the output and the settings only (no engine, ledger or browser)', () => {
+    const allowed = new Set(['web', 'job', 'ui', 'output', 'config', 'records.ts', 'errors.ts', 'text.ts']);
+    const rule = (entry: Import) =>
+      folderOf(entry.file) === 'web' && isLocal(entry.target) && !allowed.has(folderOf(entry.target));
+    assert.deepEqual(broken(rule), []);
+  });
+
+  it('only the command line reaches the web page: the engine, the job and the rest never import it', () => {
+    const rule = (entry: Import) =>
+      folderOf(entry.target) === 'web' && !['web', 'cli'].includes(folderOf(entry.file)) && entry.file !== 'main.ts';
+    assert.deepEqual(broken(rule), []);
+  });
+
   it('the simulated portal is a separate program: only the demo starts it', () => {
     const rule = (entry: Import) => entry.target.startsWith('../sim/') && entry.file !== 'cli/demo.ts';
     assert.deepEqual(broken(rule), []);
