@@ -4,6 +4,7 @@ import { TaskFailure, isCounted, isSharedKind, messageOf, type SharedFailureKind
 import { FailureStorm } from './failure-storm.ts';
 import { RecoveryGate } from './gate.ts';
 import { StepTimings } from './step-timing.ts';
+import type { SharedBudget } from './shared-budget.ts';
 import { pause, raceAbort, settleWithin, withTimeout } from './time-limits.ts';
 import type { Job, RecoveryHooks, Slot, SlotFactory, Task, TaskQueue } from './types.ts';
 import { WakeSignal } from './wake-signal.ts';
@@ -39,9 +40,14 @@ export interface PoolOptions {
   stopGraceMs: number;
   /** Step durations, for hang detection (shared with the watchdog). Default: a new one. */
   stepTimings: StepTimings;
+  /**
+   * Permits shared with other pools: a worker holds one while it has a slot, so the slots of all
+   * the pools together never exceed the budget. Default: none (each pool has its `workers`).
+   */
+  budget?: SharedBudget;
 }
 
-export const poolDefaults: Omit<PoolOptions, 'stepTimings'> = {
+export const poolDefaults: Omit<PoolOptions, 'stepTimings' | 'budget'> = {
   workers: 5,
   owner: `pool-${process.pid}`,
   taskTimeoutMs: 180_000,
@@ -93,6 +99,8 @@ interface WorkerState<S, T> {
   failuresInRow: number;
   view: WorkerView;
   running: RunningTask<T> | null;
+  /** True while the worker holds a permit of the shared budget. */
+  permit: boolean;
 }
 
 export interface PoolParts<T extends Task, S extends Slot, R> {
@@ -146,7 +154,17 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   #newWorker(id: number): WorkerState<S, T> {
     const view: WorkerView = { id, state: 'starting', since: Date.now() };
     const owner = `${this.options.owner}/worker-${id}`;
-    return { id, owner, slot: null, tasksOnSlot: 0, slotFailures: 0, failuresInRow: 0, view, running: null };
+    return {
+      id,
+      owner,
+      slot: null,
+      tasksOnSlot: 0,
+      slotFailures: 0,
+      failuresInRow: 0,
+      view,
+      running: null,
+      permit: false,
+    };
   }
 
   /** Stop leasing, stop the tasks in flight and hand them back untouched. */
@@ -192,6 +210,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       } catch {
         break; // stopping
       }
+      if (!(await this.#holdPermit(worker))) break;
       const slot = await this.#ensureSlot(worker);
       if (!slot) continue;
       const now = Date.now();
@@ -205,7 +224,29 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       this.#wake.notify();
       if (this.options.pauseBetweenTasksMs > 0) await pause(this.options.pauseBetweenTasksMs, this.#stop.signal);
     }
+    if (worker.permit) await this.#givePermitBack(worker);
     this.#setView(worker, { state: 'stopped' });
+  }
+
+  /** With a shared budget: waits until the worker holds a permit. False when the pool stops first. */
+  async #holdPermit(worker: WorkerState<S, T>): Promise<boolean> {
+    const budget = this.options.budget;
+    if (!budget || worker.permit) return true;
+    this.#setView(worker, { state: 'waiting', step: 'waiting for a free slot' });
+    try {
+      await budget.acquire(this.#stop.signal);
+    } catch {
+      return false; // stopping
+    }
+    worker.permit = true;
+    return true;
+  }
+
+  /** The worker's slot goes, and its permit back to the budget (another pool may use it). */
+  async #givePermitBack(worker: WorkerState<S, T>): Promise<void> {
+    await this.#disposeSlot(worker);
+    worker.permit = false;
+    this.options.budget?.release();
   }
 
   /** A lease lasts as long as a task may, plus the time its abandoned work gets to wind down. */
@@ -219,6 +260,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     if (readyAt === undefined) return false;
     const othersBusy = this.#workers.some((other) => other.running !== null);
     if (readyAt === null && !othersBusy) return false;
+    // Nothing to do now while another pool waits for a slot: this worker's permit serves it meanwhile.
+    if (worker.permit && (this.options.budget?.waiting ?? 0) > 0) await this.#givePermitBack(worker);
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });
     await this.#wake.wait(readyAt === null ? undefined : readyAt - Date.now(), this.#stop.signal);
     return true;

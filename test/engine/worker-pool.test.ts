@@ -4,6 +4,7 @@ import { beforeEach, describe, it } from 'node:test';
 import type { PoolEvent } from '../../src/engine/events.ts';
 import { TaskFailure } from '../../src/engine/failure.ts';
 import { MemoryQueue } from '../../src/engine/memory-queue.ts';
+import { SharedBudget } from '../../src/engine/shared-budget.ts';
 import { StepTimings } from '../../src/engine/step-timing.ts';
 import type { Job, RecoveryHooks, Slot, Task, TaskContext } from '../../src/engine/types.ts';
 import { Watchdog } from '../../src/engine/watchdog.ts';
@@ -439,5 +440,68 @@ describe('WorkerPool', () => {
     );
     assert.equal(reported.length, 5);
     assert.equal(seen.length, 5, 'the other listener got every event');
+  });
+
+  it('pools sharing a budget never hold more slots together than it allows, and all finish', LIMIT, async () => {
+    const budget = new SharedBudget(4);
+    let open = 0;
+    let peak = 0;
+    const counting = {
+      create: async () => {
+        open += 1;
+        peak = Math.max(peak, open);
+        const slot = new FakeSlot();
+        const dispose = slot.dispose.bind(slot);
+        slot.dispose = async () => {
+          if (!slot.disposed) open -= 1;
+          await dispose();
+        };
+        return slot;
+      },
+    };
+    const queues = [ids('A', 12), ids('B', 12), ids('C', 4)].map((refs) => new MemoryQueue<string>(refs));
+    const pools = queues.map(
+      (queue) =>
+        new WorkerPool(
+          {
+            queue,
+            slots: counting,
+            job: {
+              run: async (task, slot) => {
+                await slot.work(10);
+                return task.id;
+              },
+            },
+            recovery: noRecovery,
+          },
+          { ...fastOptions, workers: 3, budget },
+        ),
+    );
+    const results = await Promise.all(pools.map((pool) => pool.run()));
+    assert.deepEqual(
+      results.map((result) => result.reason),
+      ['finished', 'finished', 'finished'],
+    );
+    assert.deepEqual(
+      queues.map((queue) => queue.results.size),
+      [12, 12, 4],
+    );
+    assert.ok(peak <= 4, `${peak} slots were open at once`);
+    assert.equal(open, 0, 'every slot was closed');
+    assert.equal(budget.used, 0, 'every permit was given back');
+  });
+
+  it('a pool stopped while it waits for a permit ends at once, holding none', LIMIT, async () => {
+    const budget = new SharedBudget(1);
+    await budget.acquire(new AbortController().signal);
+    const queue = new MemoryQueue<string>(ids('W', 3));
+    const pool = poolFor(queue, { run: async (task) => task.id }, { budget });
+    const running = pool.run();
+    await sleep(50);
+    assert.ok(pool.snapshot().every((view) => view.state === 'waiting'));
+    pool.stop();
+    assert.equal((await running).reason, 'stopped');
+    assert.equal(budget.waiting, 0);
+    assert.equal(budget.used, 1, 'only the permit held outside');
   });
 });
