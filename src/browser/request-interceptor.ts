@@ -33,8 +33,9 @@ export const HELD_TITLE_PREFIX = 'bookout-held:';
 /** A held request nobody claimed (its tab was closed meanwhile) is dropped after this long. */
 const UNCLAIMED_TTL_MS = 120_000;
 
-interface PausedEvent {
+export interface PausedEvent {
   requestId: string;
+  frameId?: string;
   request: { url: string; headers: Record<string, string> };
   resourceType: ResourceType;
 }
@@ -46,64 +47,99 @@ interface PausedEvent {
  * tab through node. Here the browser pauses only what a rule names: resource types to block, and
  * document requests, of which the ones whose URL matches a held pattern are held.
  *
- * A held request is not sent by the browser: its tab shows a small page whose title carries a
- * token, and the code that owns that tab claims the request by the token and sends it itself, with
- * the cookies of the tab's own context (so each account's reports go with its own session), from
- * node, where it does not hold one of the browser's six connections per host while the server works.
+ * Each browser context (each account) has rules of its own, a RequestInterceptor: a paused
+ * request follows the rules of the context its tab belongs to (one account may block images while
+ * another still exports its inventory, which needs styles). While only one set of rules is
+ * registered, every request follows it, whatever its context.
  *
  * Rules survive a relaunch: `attach` applies them to each new browser.
  */
-export class RequestInterceptor {
+export class InterceptionHub {
   #session: CDPSession | null = null;
-  #blockedTypes: ResourceType[] = [];
-  #heldPatterns: RegExp[] = [];
-  #held = new Map<string, HeldRequest>();
+  #rules = new Set<RequestInterceptor>();
+  /** CDP browser context id -> its rules. */
+  #byContext = new Map<string, RequestInterceptor>();
+  /** Frame (a tab's main frame id is its target id) -> CDP browser context id, or null when unknown. */
+  #frames = new Map<string, Promise<string | null>>();
 
-  /** Starts intercepting in `browser` with the current rules. */
+  /** Starts intercepting in `browser` with the current rules; contexts are named again by `bind`. */
   async attach(browser: Browser): Promise<void> {
     this.#session = await browser.newBrowserCDPSession();
+    this.#byContext.clear();
+    this.#frames.clear();
     this.#session.on('Fetch.requestPaused', (event) => void this.#onPaused(event as PausedEvent));
-    await this.#apply();
+    await this.apply();
   }
 
-  /** Fails requests of these DevTools resource types (Image, Stylesheet, Font, Media...) from now on. */
-  async block(types: readonly ResourceType[]): Promise<void> {
-    this.#blockedTypes = [...types];
-    await this.#apply();
+  /** A new set of rules, for one browser context. */
+  rules(): RequestInterceptor {
+    const rules = new RequestInterceptor(this);
+    this.#rules.add(rules);
+    return rules;
   }
 
-  /** Document requests whose URL matches `url` are held from now on (see the class comment). */
-  async holdDocuments(url: RegExp): Promise<void> {
-    if (this.#heldPatterns.some((pattern) => pattern.source === url.source && pattern.flags === url.flags)) return;
-    this.#heldPatterns.push(url);
-    await this.#apply();
+  /** These rules are for the context with this DevTools id. */
+  bind(rules: RequestInterceptor, browserContextId: string): void {
+    for (const [id, other] of this.#byContext) if (other === rules) this.#byContext.delete(id);
+    this.#byContext.set(browserContextId, rules);
   }
 
-  /** The held request behind `token` (read from its tab's title), once; undefined when unknown or expired. */
-  claim(token: string): HeldRequest | undefined {
-    const held = this.#held.get(token);
-    this.#held.delete(token);
-    return held;
+  /** The context of these rules is gone. */
+  remove(rules: RequestInterceptor): void {
+    this.#rules.delete(rules);
+    for (const [id, other] of this.#byContext) if (other === rules) this.#byContext.delete(id);
+    void this.apply().catch(() => undefined);
   }
 
-  async #apply(): Promise<void> {
+  /** The DevTools ids of the browser's contexts now (to tell which one a new context got). */
+  async contextIds(): Promise<string[]> {
+    if (!this.#session) return [];
+    const answer = (await this.#session.send('Target.getBrowserContexts')) as { browserContextIds: string[] };
+    return answer.browserContextIds;
+  }
+
+  /** Pauses the union of what every set of rules names. */
+  async apply(): Promise<void> {
     if (!this.#session) return;
-    const types = [...this.#blockedTypes, ...(this.#heldPatterns.length ? ['Document' as const] : [])];
-    const patterns = types.map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
+    const types = new Set<ResourceType>();
+    for (const rules of this.#rules) for (const type of rules.pausedTypes()) types.add(type);
+    const patterns = [...types].map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
     await this.#session.send('Fetch.enable', { patterns });
+  }
+
+  async #rulesFor(event: PausedEvent): Promise<RequestInterceptor | undefined> {
+    if (this.#rules.size <= 1) return this.#rules.values().next().value;
+    if (!event.frameId) return undefined;
+    let lookup = this.#frames.get(event.frameId);
+    if (!lookup) {
+      if (this.#frames.size > 5000) this.#frames.clear();
+      lookup = this.#contextOfFrame(event.frameId);
+      this.#frames.set(event.frameId, lookup);
+    }
+    const id = await lookup;
+    return id === null ? undefined : this.#byContext.get(id);
+  }
+
+  async #contextOfFrame(frameId: string): Promise<string | null> {
+    try {
+      const answer = (await this.#session!.send('Target.getTargetInfo', { targetId: frameId })) as {
+        targetInfo: { browserContextId?: string };
+      };
+      return answer.targetInfo.browserContextId ?? null;
+    } catch {
+      return null; // a frame inside a page, not a tab: no rules of any context apply to it
+    }
   }
 
   async #onPaused(event: PausedEvent): Promise<void> {
     const session = this.#session;
     if (!session) return;
     try {
-      if (this.#blockedTypes.includes(event.resourceType)) {
+      const rules = await this.#rulesFor(event);
+      if (rules?.blocks(event.resourceType)) {
         await session.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'BlockedByClient' });
-      } else if (
-        event.resourceType === 'Document' &&
-        this.#heldPatterns.some((pattern) => pattern.test(event.request.url))
-      ) {
-        await session.send('Fetch.fulfillRequest', this.#hold(event));
+      } else if (event.resourceType === 'Document' && rules?.holds(event.request.url)) {
+        await session.send('Fetch.fulfillRequest', rules.hold(event));
       } else {
         await session.send('Fetch.continueRequest', { requestId: event.requestId });
       }
@@ -115,8 +151,60 @@ export class RequestInterceptor {
         .catch(() => undefined);
     }
   }
+}
 
-  #hold(event: PausedEvent) {
+/**
+ * The request rules of one browser context (see InterceptionHub). A held request is not sent by
+ * the browser: its tab shows a small page whose title carries a token, and the code that owns that
+ * tab claims the request by the token and sends it itself, with the cookies of the tab's own
+ * context (so each account's reports go with its own session), from node, where it does not hold
+ * one of the browser's six connections per host while the server works.
+ */
+export class RequestInterceptor {
+  #hub: InterceptionHub;
+  #blockedTypes: ResourceType[] = [];
+  #heldPatterns: RegExp[] = [];
+  #held = new Map<string, HeldRequest>();
+
+  /** Made by `InterceptionHub.rules()`. */
+  constructor(hub: InterceptionHub) {
+    this.#hub = hub;
+  }
+
+  /** Fails requests of these DevTools resource types (Image, Stylesheet, Font, Media...) from now on. */
+  async block(types: readonly ResourceType[]): Promise<void> {
+    this.#blockedTypes = [...types];
+    await this.#hub.apply();
+  }
+
+  /** Document requests whose URL matches `url` are held from now on (see the class comment). */
+  async holdDocuments(url: RegExp): Promise<void> {
+    if (this.#heldPatterns.some((pattern) => pattern.source === url.source && pattern.flags === url.flags)) return;
+    this.#heldPatterns.push(url);
+    await this.#hub.apply();
+  }
+
+  /** The held request behind `token` (read from its tab's title), once; undefined when unknown or expired. */
+  claim(token: string): HeldRequest | undefined {
+    const held = this.#held.get(token);
+    this.#held.delete(token);
+    return held;
+  }
+
+  /** The resource types these rules need paused. */
+  pausedTypes(): ResourceType[] {
+    return [...this.#blockedTypes, ...(this.#heldPatterns.length ? ['Document' as const] : [])];
+  }
+
+  blocks(type: ResourceType): boolean {
+    return this.#blockedTypes.includes(type);
+  }
+
+  holds(url: string): boolean {
+    return this.#heldPatterns.some((pattern) => pattern.test(url));
+  }
+
+  hold(event: PausedEvent) {
     const token = randomUUID();
     this.#held.set(token, { url: event.request.url, headers: event.request.headers });
     setTimeout(() => this.#held.delete(token), UNCLAIMED_TTL_MS).unref();

@@ -124,3 +124,70 @@ describe('request rules of the browser', () => {
     await page.close();
   });
 });
+
+describe('several accounts in one browser (one context each)', () => {
+  let host: BrowserHost;
+  let site: Awaited<ReturnType<typeof startServer>>;
+
+  before(async () => {
+    site = await startServer();
+    host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
+  });
+  after(async () => {
+    await host.close();
+    site.server.close();
+  });
+
+  it("each context follows its own rules: one blocks images, the other's still load; a held report is claimed by its own context's rules only", async () => {
+    const north = host.openContext();
+    const south = host.openContext();
+    await north.interceptor.holdDocuments(/GetPdfReport/);
+    await south.interceptor.holdDocuments(/GetPdfReport/);
+    await north.start();
+    await south.start();
+    await blockResources(north.interceptor);
+    const png = () => site.hits.get('/logo.png') ?? 0;
+    const northPage = await north.context.newPage();
+    let before = png();
+    await northPage.goto(`${site.url}/?north`);
+    assert.equal(png(), before, 'north blocks images');
+    const southPage = await south.context.newPage();
+    before = png();
+    await southPage.goto(`${site.url}/?south`);
+    assert.equal(png(), before + 1, 'south still loads them');
+    const [popup] = await Promise.all([
+      southPage.waitForEvent('popup'),
+      southPage.locator('#whoami').dispatchEvent('click'),
+    ]);
+    await popup.waitForFunction((prefix) => document.title.startsWith(prefix), HELD_TITLE_PREFIX);
+    const token = (await popup.title()).slice(HELD_TITLE_PREFIX.length);
+    assert.equal(north.interceptor.claim(token), undefined, "north cannot claim south's report");
+    assert.ok(south.interceptor.claim(token));
+    await northPage.close();
+    await southPage.close();
+  });
+
+  it('a relaunch (the browser killed) opens every context again with its own cookies, once for all', async () => {
+    const east = host.openContext();
+    const west = host.openContext();
+    await east.start();
+    await west.start();
+    await east.context.addCookies([{ name: 'sid', value: 'east1', url: site.url }]);
+    await west.context.addCookies([{ name: 'sid', value: 'west1', url: site.url }]);
+    await east.rememberCookies();
+    await west.rememberCookies();
+    const browser = east.context.browser()!;
+    await browser.close();
+    assert.equal(east.isAlive(), false);
+    await Promise.all([east.relaunch(), west.relaunch()]);
+    assert.ok(east.isAlive() && west.isAlive());
+    assert.notEqual(east.context.browser(), browser, 'a new browser');
+    assert.equal(east.context.browser(), west.context.browser(), 'one browser for both');
+    const sid = async (context: typeof east) => (await context.context.cookies()).find((c) => c.name === 'sid')?.value;
+    assert.equal(await sid(east), 'east1');
+    assert.equal(await sid(west), 'west1');
+    await west.close();
+    assert.equal(east.isAlive(), true, 'closing one account leaves the others');
+    assert.equal(west.isAlive(), false);
+  });
+});
