@@ -3,14 +3,16 @@ import type { StepTimings } from '../engine/step-timing.ts';
 import { Watchdog } from '../engine/watchdog.ts';
 import { WorkerPool, type PoolResult } from '../engine/worker-pool.ts';
 import type { Settings } from '../config/settings.ts';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { SharedBudget } from '../engine/shared-budget.ts';
 import { LedgerQueue } from '../ledger/ledger-queue.ts';
+import type { RunLedger } from '../ledger/run-ledger.ts';
 import type { PdfStore } from '../output/pdf-store.ts';
 import type { Portal, ReportTab } from '../portal/portal.ts';
 import type { SavedPdf, VehicleTask } from '../records.ts';
 import type { ConsoleOutput, Log } from '../ui/console.ts';
 import { ProgressDisplay } from '../ui/progress.ts';
 import { DownloadJob } from './download-job.ts';
+import type { LedgerFigures } from './ledger-figures.ts';
 import { NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
@@ -20,7 +22,11 @@ type Pool = WorkerPool<VehicleTask, ReportTab, SavedPdf>;
 
 export interface DownloadDeps {
   settings: Settings;
-  ledger: Ledger;
+  ledger: RunLedger;
+  /** The ledger's figures for the displays. */
+  figures: LedgerFigures;
+  /** Tabs shared with the runs of other accounts. */
+  budget?: SharedBudget;
   portal: Portal;
   store: PdfStore;
   log: Log;
@@ -43,7 +49,7 @@ export async function downloadAll(deps: DownloadDeps): Promise<PoolResult> {
   const result = await runPool(deps);
   if (result.reason !== 'finished' || !deps.settings.finalSweep) return result;
   const cooldown = deps.settings.sweepCooldownMs;
-  const again = deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
+  const again = await deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
   if (again.length === 0) return result;
   const seconds = Math.round(cooldown / 1000);
   deps.log.info(
@@ -72,7 +78,9 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   const onStop = () => pool.stop();
   deps.stopSignal.addEventListener('abort', onStop, { once: true });
   const batch = settings.maxDownloads ? ` (at most ${settings.maxDownloads} in this batch)` : '';
-  log.info(`downloading ${deps.ledger.counts().pending} vehicles with ${settings.workers} tabs${batch}`);
+  const shared = deps.budget ? ` (of ${deps.budget.size} shared by the accounts)` : '';
+  const pending = (await deps.ledger.counts()).pending;
+  log.info(`downloading ${pending} vehicles with ${settings.workers} tabs${shared}${batch}`);
   watchdog.start();
   display.start();
   tell(deps.observer, (observer) =>
@@ -103,7 +111,7 @@ function newPool(deps: DownloadDeps): Pool {
   const job = new DownloadJob(deps.store, {
     alreadyOnDisk: (reference) => log.detail(`${reference}: a proven PDF is already on disk; not downloaded again`),
     wrongVehicle: (reference, reason) => {
-      deps.ledger.increment('wrong_vehicle_pdfs');
+      void deps.ledger.increment('wrong_vehicle_pdfs').catch(() => undefined);
       log.error(`${reference}: ${reason}; rejected and retried`, { ref: reference });
     },
   });
@@ -123,6 +131,7 @@ function newPool(deps: DownloadDeps): Pool {
     pauseBetweenTasksMs: settings.pauseBetweenVehiclesMs,
     recycleSlotEvery: settings.recycleTabEvery,
     stepTimings: deps.timings,
+    budget: deps.budget,
   };
   const onListenerError = (error: unknown, event: { type: string }) =>
     log.error(`internal error (please report it): a listener failed on ${event.type}: ${messageOf(error)}`);
@@ -131,7 +140,7 @@ function newPool(deps: DownloadDeps): Pool {
 
 function progressDisplay(deps: DownloadDeps, pool: Pool): ProgressDisplay {
   const numbers = () => {
-    const counts = deps.ledger.counts();
+    const counts = deps.figures.counts();
     const remaining = counts.pending + counts.leased;
     return {
       total: counts.total,

@@ -1,4 +1,4 @@
-import type { BrowserHost } from '../browser/browser-host.ts';
+import type { AccountBrowser } from '../browser/browser-host.ts';
 import { TaskFailure, technicalOf, type FailureKind } from '../engine/failure.ts';
 import { pause, raceAbort } from '../engine/time-limits.ts';
 import type { RecoveryHooks } from '../engine/types.ts';
@@ -15,7 +15,7 @@ import {
 
 export interface RecoveryDeps {
   portal: Portal;
-  host: BrowserHost;
+  host: AccountBrowser;
   log: Log;
   /** Aborted on Ctrl-C: every wait ends at once. */
   stopSignal: AbortSignal;

@@ -1,15 +1,17 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
-import { BrowserHost } from '../browser/browser-host.ts';
+import { BrowserHost, type AccountBrowser } from '../browser/browser-host.ts';
 import { claimScratchFolder, releaseScratchFolder } from '../browser/scratch-folder.ts';
 import { classifyBrowserError } from '../browser/web-failures.ts';
 import type { Settings } from '../config/settings.ts';
 import { exponentialBackoff } from '../engine/backoff.ts';
 import { TaskFailure, messageOf } from '../engine/failure.ts';
+import type { SharedBudget } from '../engine/shared-budget.ts';
 import { StepTimings } from '../engine/step-timing.ts';
 import { UserError } from '../errors.ts';
 import { Ledger } from '../ledger/ledger.ts';
-import { leaseOwner, releaseStaleLeases } from '../ledger/ledger-queue.ts';
+import { leaseOwner, releaseStaleLeasesOf } from '../ledger/ledger-queue.ts';
+import { SqliteRunLedger, type RunLedger } from '../ledger/run-ledger.ts';
 import { RunLock } from '../ledger/run-lock.ts';
 import { DurableWriter } from '../output/atomic-write.ts';
 import { PdfStore } from '../output/pdf-store.ts';
@@ -25,7 +27,7 @@ import {
 } from '../output/reports.ts';
 import { chooseRunFolder, createRunFolder, type RunPaths } from '../output/run-folders.ts';
 import type { Portal, PortalKind } from '../portal/portal.ts';
-import { SessionStore } from '../session/session-store.ts';
+import { SessionStore, type SessionVault } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
 import { KeepAwake, keepAwakePlan } from '../system/keep-awake.ts';
 import { detectNetworkDrive } from '../system/network-drive.ts';
@@ -38,6 +40,7 @@ import { RecoveryPolicy } from './recovery.ts';
 import { RunEvents } from './run-events.ts';
 import { tell, type RunObserver } from './run-observer.ts';
 import { judgeError, judgeResult, type Verdict } from './run-outcome.ts';
+import { LedgerFigures } from './ledger-figures.ts';
 import { SessionKeeper } from './session-keeper.ts';
 
 export interface RunRequest {
@@ -60,6 +63,23 @@ export interface RunRequest {
   observer?: RunObserver;
 }
 
+/** What one run works with besides its request: where it writes, its ledger, its browser, its saved session. */
+export interface RunParts {
+  paths: RunPaths;
+  ledger: RunLedger;
+  /** The account's browser context (its own host, or one context of a host shared by accounts). */
+  browser: AccountBrowser;
+  sessions: SessionVault;
+  /** Tabs shared with the runs of other accounts. */
+  budget?: SharedBudget;
+  /** Keep the computer awake (a group's run does it once, not per account). Default: KEEP_AWAKE. */
+  keepAwake?: boolean;
+  /** Warn when the run folder is on a network drive (where a SQLite ledger is at risk). */
+  warnOnNetworkDrive: boolean;
+  /** Runs once the browser is closed. */
+  afterClose?: () => void;
+}
+
 export interface RunOutcome extends Verdict {
   paths: RunPaths;
   /** Null when the run ended before it had an inventory (then its new folder is removed again). */
@@ -80,7 +100,16 @@ export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   if (!lock) throw new UserError(`Another bookout is already working on ${paths.root}. Wait for it, or stop it first.`);
   let outcome: RunOutcome;
   try {
-    outcome = await new BookoutRun(request, paths).execute(chosen.resumed);
+    const { headless, browserPath } = settings;
+    const scratchFolder = claimScratchFolder();
+    outcome = await runWith(request, chosen.resumed, {
+      paths,
+      ledger: new SqliteRunLedger(Ledger.open(paths.ledger)),
+      browser: new BrowserHost({ headless, executablePath: browserPath, scratchFolder }),
+      sessions: new SessionStore(userStateFolder(), settings.portalUrl, settings.username),
+      warnOnNetworkDrive: true,
+      afterClose: () => releaseScratchFolder(scratchFolder),
+    });
   } finally {
     lock.release();
   }
@@ -89,15 +118,22 @@ export async function runBookout(request: RunRequest): Promise<RunOutcome> {
   return outcome;
 }
 
+/** One invocation of a run with the parts given (a single run, one account of a group, a queue's job). */
+export function runWith(request: RunRequest, resumed: boolean, parts: RunParts): Promise<RunOutcome> {
+  return new BookoutRun(request, parts).execute(resumed);
+}
+
 /** One invocation on one run folder: start the browser, sign in, load the inventory, download, shut down. */
 class BookoutRun {
   readonly request: RunRequest;
   readonly settings: Settings;
   readonly paths: RunPaths;
-  readonly ledger: Ledger;
+  readonly parts: RunParts;
+  readonly ledger: RunLedger;
+  readonly figures: LedgerFigures;
   readonly writer: DurableWriter;
   readonly log: Log;
-  readonly host: BrowserHost;
+  readonly host: AccountBrowser;
   readonly keeper: SessionKeeper;
   readonly events: RunEvents;
   readonly stopSignal: AbortSignal;
@@ -106,23 +142,25 @@ class BookoutRun {
   #stateWrites = Promise.resolve();
   recovery!: RecoveryPolicy;
 
-  constructor(request: RunRequest, paths: RunPaths) {
+  constructor(request: RunRequest, parts: RunParts) {
     this.request = request;
     this.settings = request.settings;
-    this.paths = paths;
+    this.parts = parts;
+    this.paths = parts.paths;
     this.stopSignal = request.stopSignal ?? new AbortController().signal;
-    this.ledger = Ledger.open(paths.ledger);
-    this.writer = new DurableWriter(paths.temp);
+    this.ledger = parts.ledger;
+    this.figures = new LedgerFigures(parts.ledger);
+    this.writer = new DurableWriter(this.paths.temp);
     this.log = new Log(request.output.redactor);
-    this.log.add(new FileLogSink(paths.log));
-    if (this.settings.logJson) this.log.add(new JsonLogSink(paths.jsonLog));
-    const { headless, browserPath } = this.settings;
-    this.host = new BrowserHost({ headless, executablePath: browserPath, scratchFolder: claimScratchFolder() });
-    const store = new SessionStore(userStateFolder(), this.settings.portalUrl, this.settings.username);
-    this.keeper = new SessionKeeper(store, this.host, this.log);
+    this.log.add(new FileLogSink(this.paths.log));
+    if (this.settings.logJson) this.log.add(new JsonLogSink(this.paths.jsonLog));
+    this.host = parts.browser;
+    this.keeper = new SessionKeeper(parts.sessions, this.host, this.log);
+    const recorded = (what: string) => (error: unknown) =>
+      this.log.detail(`could not record ${what} in the ledger (${messageOf(error)})`);
     this.events = new RunEvents(this.log, this.settings.maxRetries, {
-      steps: (ref, steps) => this.ledger.recordSteps(ref, steps),
-      incident: (kind, detail) => this.ledger.recordIncident(kind, detail),
+      steps: (ref, steps) => void this.ledger.recordSteps(ref, steps).catch(recorded('the steps')),
+      incident: (kind, detail) => void this.ledger.recordIncident(kind, detail).catch(recorded('an incident')),
     });
   }
 
@@ -130,16 +168,17 @@ class BookoutRun {
     this.request.onQuit?.(() => this.#quit());
     const console = new ConsoleLogSink(this.request.output);
     const removeConsole = this.log.add(console);
-    const invocation = this.#startInvocation(resumed);
-    this.#warnOnNetworkDrive();
+    const invocation = await this.#startInvocation(resumed);
+    if (this.parts.warnOnNetworkDrive) this.#warnOnNetworkDrive();
     const awake = this.#keepAwake();
+    await this.figures.start();
     tell(this.request.observer, (observer) =>
       observer.started?.({
         paths: this.paths,
         log: this.log,
-        counts: () => this.ledger.counts(),
-        counter: (name) => this.ledger.counter(name),
-        throughput: () => throughputOf(this.ledger),
+        counts: () => this.figures.counts(),
+        counter: (name) => this.figures.reads().counter(name),
+        throughput: () => throughputOf(this.figures.reads()),
       }),
     );
     let verdict: Verdict;
@@ -149,28 +188,30 @@ class BookoutRun {
       await this.recovery.persist('signing in', () => this.#signIn());
       await this.#loadInventory();
       removeConsole(); // the progress display prints the log from here on
-      verdict = judgeResult(await downloadAll(this.#downloadDeps()), this.ledger.counts());
+      const result = await downloadAll(this.#downloadDeps());
+      verdict = judgeResult(result, await this.ledger.counts());
     } catch (error) {
       verdict = judgeError(error, this.stopSignal.aborted, (e) => this.#classify(e));
     } finally {
       this.log.add(console);
       await this.#shutDown();
       await awake?.stop();
+      this.figures.stop();
     }
     return this.#finish(invocation, verdict);
   }
 
-  #startInvocation(resumed: boolean): number {
-    this.ledger.closeOpenInvocations('killed');
-    const released = releaseStaleLeases(this.ledger);
-    const counts = this.ledger.counts();
+  async #startInvocation(resumed: boolean): Promise<number> {
+    await this.ledger.closeOpenInvocations('killed');
+    const released = await releaseStaleLeasesOf(this.ledger);
+    const counts = await this.ledger.counts();
     const redo = released ? `, ${released} interrupted vehicles will be redone` : '';
     if (resumed)
       this.log.info(
         `continuing the run in ${this.paths.root}: ${counts.done} of ${counts.total} done${redo} (use --new for a fresh run)`,
       );
     else this.log.info(`new run in ${this.paths.root}`);
-    return this.ledger.startInvocation(this.settings.workers);
+    return await this.ledger.startInvocation(this.settings.workers);
   }
 
   #warnOnNetworkDrive(): void {
@@ -183,7 +224,7 @@ class BookoutRun {
 
   /** A helper process that keeps the computer from sleeping until the run ends (KEEP_AWAKE). */
   #keepAwake(): KeepAwake | undefined {
-    if (!this.settings.keepAwake) return undefined;
+    if (!(this.parts.keepAwake ?? this.settings.keepAwake)) return undefined;
     const plan = keepAwakePlan(process.platform, process.pid);
     if (!plan) {
       this.log.detail(`could not keep the computer awake: no way is known on ${process.platform}`);
@@ -218,8 +259,10 @@ class BookoutRun {
       retryDelayMs: exponentialBackoff({ baseMs: this.settings.retryDelayMs }),
       classify: (error) => this.#classify(error),
       count: (counter) => {
-        this.ledger.increment(counter);
-        this.ledger.recordIncident(counter === 'session_recoveries' ? 'session' : 'browser');
+        const kind = counter === 'session_recoveries' ? 'session' : 'browser';
+        void Promise.all([this.ledger.increment(counter), this.ledger.recordIncident(kind)]).catch((error) =>
+          this.log.detail(`could not count ${counter} in the ledger (${messageOf(error)})`),
+        );
       },
     });
     await host.start();
@@ -236,7 +279,7 @@ class BookoutRun {
   }
 
   async #loadInventory(): Promise<void> {
-    if (!this.ledger.hasInventory()) {
+    if (!(await this.ledger.hasInventory())) {
       this.log.info('exporting the inventory');
       const exported = await this.recovery.persist('exporting the inventory', () =>
         this.portal.exportInventory(this.paths.inventoryCsv),
@@ -244,7 +287,7 @@ class BookoutRun {
       if (process.platform !== 'win32') chmodSync(this.paths.inventoryCsv, 0o600);
       if (exported.clearedFilter) this.log.info('cleared a grid filter left from an earlier session');
       const inventory = vehiclesFrom(exported.rows, 'The exported inventory');
-      this.ledger.importInventory(inventory.references, inventory.rejected);
+      await this.ledger.importInventory(inventory.references, inventory.rejected);
       const extra = [
         inventory.duplicateRows ? `${inventory.duplicateRows} duplicate rows ignored` : '',
         inventory.rejected.length ? `${inventory.rejected.length} rows rejected (see failures.csv)` : '',
@@ -252,8 +295,8 @@ class BookoutRun {
       this.log.info(`inventory: ${inventory.references.length} vehicles${extra.length ? `; ${extra.join('; ')}` : ''}`);
     }
     if (this.request.retryFailed) {
-      const failed = this.ledger.vehicles('failed').map((vehicle) => vehicle.ref);
-      this.ledger.requeue(failed);
+      const failed = (await this.ledger.vehicles('failed')).map((vehicle) => vehicle.ref);
+      await this.ledger.requeue(failed);
       if (failed.length) this.log.info(`trying ${failed.length} failed vehicles again`);
     }
     await this.portal.prepareForDownloads({ blockResources: this.settings.blockResources });
@@ -264,6 +307,8 @@ class BookoutRun {
     return {
       settings: this.settings,
       ledger: this.ledger,
+      figures: this.figures,
+      budget: this.parts.budget,
       portal: this.portal,
       store: new PdfStore(this.paths.pdfs, this.writer, this.portal.reportIdentity),
       log: this.log,
@@ -291,13 +336,13 @@ class BookoutRun {
     try {
       if (this.host.isAlive() && this.keeper.mayHaveSession) {
         await this.portal?.logout(this.stopSignal.aborted ? STOP_LOGOUT_WITHIN_MS : LOGOUT_WITHIN_MS);
-        this.keeper.forget();
+        await this.keeper.forget();
       }
     } catch (error) {
       this.log.warn(`could not log out (${messageOf(error)}); the next run takes the session back`);
     } finally {
       await this.host.close();
-      if (this.host.options.scratchFolder) releaseScratchFolder(this.host.options.scratchFolder);
+      this.parts.afterClose?.();
     }
   }
 
@@ -306,7 +351,7 @@ class BookoutRun {
     try {
       if (this.host.isAlive() && this.portal && this.keeper.mayHaveSession) {
         await this.portal.logout(QUICK_LOGOUT_WITHIN_MS);
-        this.keeper.forget();
+        await this.keeper.forget();
       }
     } catch {
       // the session stays saved: the next run takes it back
@@ -318,7 +363,9 @@ class BookoutRun {
   #saveState(status: RunStatus): Promise<void> {
     this.#stateWrites = this.#stateWrites.then(async () => {
       try {
-        const written = await writeReports(this.ledger, this.paths, this.writer, this.#reportsOptions(status));
+        const reads = await this.ledger.reads();
+        this.figures.remember(reads);
+        const written = await writeReports(reads, this.paths, this.writer, this.#reportsOptions(status));
         this.#reportUnwritten(written.unwritten);
       } catch {
         // the ledger has it all; the state files catch up at the next write
@@ -349,25 +396,26 @@ class BookoutRun {
     const output = this.request.output;
     await this.#stateWrites;
     try {
-      this.ledger.endInvocation(invocation, verdict.status);
+      await this.ledger.endInvocation(invocation, verdict.status);
     } catch (error) {
-      this.log.warn(`could not record the end of the run in ${this.paths.ledger} (${messageOf(error)})`);
+      this.log.warn(`could not record the end of the run in ${this.ledger.where} (${messageOf(error)})`);
     }
     const ended = `run ended: ${verdict.status}${verdict.message ? `, ${verdict.message}` : ''} (exit code ${verdict.exitCode})`;
     this.log.detail(ended, {
       verdict: { status: verdict.status, exitCode: verdict.exitCode, message: verdict.message },
     });
-    if (!this.ledger.hasInventory()) {
-      this.ledger.close();
+    const reads = await this.ledger.reads();
+    if (!reads.hasInventory()) {
+      await this.ledger.close();
       if (verdict.message) output.line(`bookout: ${verdict.message}`);
       tell(this.request.observer, (observer) => observer.finished?.({ ...verdict, metrics: null, paths: this.paths }));
       return { ...verdict, paths: this.paths, metrics: null };
     }
     const options = this.#reportsOptions(verdict.status, verdict.message);
-    const { metrics, unwritten } = await writeReports(this.ledger, this.paths, this.writer, options);
-    const report = finalReport(this.ledger, this.paths, metrics, verdict.status, verdict.message);
+    const { metrics, unwritten } = await writeReports(reads, this.paths, this.writer, options);
+    const report = finalReport(reads, this.paths, metrics, verdict.status, verdict.message);
     const reportProblem = await writeOnItsOwn(this.writer, this.paths.report, () => report);
-    this.ledger.close();
+    await this.ledger.close();
     output.line();
     for (const line of report.trimEnd().split('\n')) output.line(line);
     this.#warnedUnwritten.clear();

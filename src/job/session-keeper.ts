@@ -1,6 +1,6 @@
-import type { BrowserHost } from '../browser/browser-host.ts';
+import type { AccountBrowser } from '../browser/browser-host.ts';
 import { messageOf } from '../engine/failure.ts';
-import type { SessionStore } from '../session/session-store.ts';
+import type { SessionVault } from '../session/session-store.ts';
 import type { Log } from '../ui/console.ts';
 import { SESSION_SAVE_EVERY_MS } from './policy.ts';
 
@@ -10,15 +10,15 @@ import { SESSION_SAVE_EVERY_MS } from './policy.ts';
  * again every minute, forgotten at logout. Its failures are logged, never fatal.
  */
 export class SessionKeeper {
-  #store: SessionStore;
-  #host: BrowserHost;
+  #store: SessionVault;
+  #host: AccountBrowser;
   #log: Log;
   #timer: NodeJS.Timeout | undefined;
   #warned = false;
   #restored = false;
   #opened = false;
 
-  constructor(store: SessionStore, host: BrowserHost, log: Log) {
+  constructor(store: SessionVault, host: AccountBrowser, log: Log) {
     this.#store = store;
     this.#host = host;
     this.#log = log;
@@ -68,11 +68,11 @@ export class SessionKeeper {
   }
 
   /** The session is closed: nothing of it stays. */
-  forget(): void {
+  async forget(): Promise<void> {
     try {
-      this.#store.clear();
+      await this.#store.clear();
     } catch (error) {
-      this.#log.warn(`could not delete the saved portal session ${this.#store.file} (${messageOf(error)})`);
+      this.#log.warn(`could not delete the saved portal session ${this.#store.where} (${messageOf(error)})`);
     }
   }
 }

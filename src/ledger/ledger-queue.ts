@@ -2,19 +2,21 @@ import { hostname } from 'node:os';
 import type { TaskFailure } from '../engine/failure.ts';
 import type { TaskQueue } from '../engine/types.ts';
 import type { SavedPdf, VehicleTask } from '../records.ts';
-import type { Ledger } from './ledger.ts';
+import { Ledger, type Lease } from './ledger.ts';
+import { SqliteRunLedger, type RunLedger } from './run-ledger.ts';
 
 /**
  * The engine's task queue, backed by the ledger. `batchLimit` (MAX_DOWNLOADS) caps how many
  * different vehicles this invocation starts; their retries are still allowed.
  */
 export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
-  #ledger: Ledger;
+  #ledger: RunLedger;
   #batchLimit: number;
   #started = new Set<string>();
+  #leasing: Promise<unknown> = Promise.resolve();
 
-  constructor(ledger: Ledger, batchLimit = Number.POSITIVE_INFINITY) {
-    this.#ledger = ledger;
+  constructor(ledger: RunLedger | Ledger, batchLimit = Number.POSITIVE_INFINITY) {
+    this.#ledger = ledger instanceof Ledger ? new SqliteRunLedger(ledger) : ledger;
     this.#batchLimit = batchLimit;
   }
 
@@ -22,34 +24,39 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
     return this.#started.size >= this.#batchLimit ? [...this.#started] : undefined;
   }
 
-  async lease(owner: string, now: number, until: number): Promise<VehicleTask | null> {
-    const task = this.#ledger.lease(owner, now, until, this.#onlyRefs());
-    if (task) this.#started.add(task.id);
-    return task;
+  /** One lease at a time: the batch limit counts what the leases before this one started. */
+  lease(owner: string, now: number, until: number): Promise<VehicleTask | null> {
+    const leasing = this.#leasing.then(async () => {
+      const task = await this.#ledger.lease(owner, now, until, this.#onlyRefs());
+      if (task) this.#started.add(task.id);
+      return task;
+    });
+    this.#leasing = leasing.catch(() => undefined);
+    return leasing;
   }
 
   async renew(task: VehicleTask, owner: string, until: number): Promise<void> {
-    this.#ledger.renew(task.id, owner, until);
+    await this.#ledger.renew(task.id, owner, until);
   }
 
   async nextReadyAt(): Promise<number | null> {
-    return this.#ledger.nextReadyAt(Date.now(), this.#onlyRefs());
+    return await this.#ledger.nextReadyAt(Date.now(), this.#onlyRefs());
   }
 
   async complete(task: VehicleTask, result: SavedPdf): Promise<void> {
-    this.#ledger.complete(task.id, result);
+    await this.#ledger.complete(task.id, result);
   }
 
   async retry(task: VehicleTask, failure: TaskFailure, notBefore: number, counted: boolean): Promise<void> {
-    this.#ledger.retry(task.id, notBefore, counted, { kind: failure.kind, reason: failure.message });
+    await this.#ledger.retry(task.id, notBefore, counted, { kind: failure.kind, reason: failure.message });
   }
 
   async giveUp(task: VehicleTask, failure: TaskFailure): Promise<void> {
-    this.#ledger.giveUp(task.id, { kind: failure.kind, reason: failure.message });
+    await this.#ledger.giveUp(task.id, { kind: failure.kind, reason: failure.message });
   }
 
   async release(task: VehicleTask): Promise<void> {
-    this.#ledger.release(task.id);
+    await this.#ledger.release(task.id);
   }
 }
 
@@ -63,12 +70,20 @@ export function leaseOwner(): string {
  * that no longer runs (a kill -9 or a crash; no need to wait for the expiry). Returns how many.
  */
 export function releaseStaleLeases(ledger: Ledger, now = Date.now()): number {
-  const stale = ledger.leases().filter((lease) => (lease.until ?? 0) < now || isDeadLocalOwner(lease.owner));
-  ledger.releaseLeases(
-    stale.map((lease) => lease.ref),
-    now,
-  );
+  const stale = staleOf(ledger.leases(), now);
+  ledger.releaseLeases(stale, now);
   return stale.length;
+}
+
+/** releaseStaleLeases, for any ledger (a lease of another machine goes back only once it expired). */
+export async function releaseStaleLeasesOf(ledger: RunLedger, now = Date.now()): Promise<number> {
+  const stale = staleOf(await ledger.leases(), now);
+  await ledger.releaseLeases(stale, now);
+  return stale.length;
+}
+
+function staleOf(leases: readonly Lease[], now: number): string[] {
+  return leases.filter((lease) => (lease.until ?? 0) < now || isDeadLocalOwner(lease.owner)).map((lease) => lease.ref);
 }
 
 function isDeadLocalOwner(owner: string): boolean {

@@ -2,6 +2,7 @@ import { chmodSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { RejectedRow, SavedPdf, VehicleTask } from '../records.ts';
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import type { LedgerSnapshot } from './snapshot-reads.ts';
 
 export type VehicleState = 'pending' | 'leased' | 'done' | 'failed';
 
@@ -551,5 +552,42 @@ export class Ledger {
     return this.#all<{ at: number; kind: string | null }>(
       "SELECT ended_at AS at, kind FROM attempts WHERE outcome IN ('retry', 'failed') ORDER BY ended_at",
     ).map((row) => ({ at: row.at, kind: row.kind }));
+  }
+
+  /** Every row the reports read, as data (the shape a PostgreSQL ledger's reads are answered from). */
+  snapshot(): LedgerSnapshot {
+    const vehicles = this.#all<{ ref: string; position: number; done_at: number | null }>(
+      'SELECT ref, position, done_at FROM vehicles',
+    );
+    const where = new Map(vehicles.map((row) => [row.ref, row]));
+    return {
+      hasInventory: this.hasInventory(),
+      vehicles: this.vehicles().map((row) => ({
+        ...row,
+        position: where.get(row.ref)?.position ?? 0,
+        doneAt: where.get(row.ref)?.done_at ?? null,
+      })),
+      attempts: this.#all<{ id: number; outcome: string; kind: string | null; counted: number; ended_at: number }>(
+        'SELECT id, outcome, kind, counted, ended_at FROM attempts',
+      ).map((row) => ({
+        id: row.id,
+        outcome: row.outcome as LedgerSnapshot['attempts'][number]['outcome'],
+        kind: row.kind,
+        counted: row.counted === 1,
+        endedAt: row.ended_at,
+      })),
+      rejected: this.rejectedRows(),
+      invocations: this.invocations(),
+      counters: Object.fromEntries(
+        this.#all<{ name: string; value: number }>('SELECT name, value FROM counters').map((row) => [
+          row.name,
+          row.value,
+        ]),
+      ),
+      steps: this.#all<{ attempt_id: number; step: string; started_at: number; ms: number }>(
+        'SELECT attempt_id, step, started_at, ms FROM attempt_steps',
+      ).map((row) => ({ attemptId: row.attempt_id, step: row.step, startedAt: row.started_at, ms: row.ms })),
+      incidents: this.incidents(),
+    };
   }
 }

@@ -1,4 +1,5 @@
-import type { Counts, Ledger } from '../ledger/ledger.ts';
+import type { Counts } from '../ledger/ledger.ts';
+import type { LedgerReads } from '../ledger/run-ledger.ts';
 import type { RejectedRow } from '../records.ts';
 import { causeOf, percentile, type Metrics, type RunStatus } from './reports.ts';
 
@@ -71,7 +72,7 @@ const MARK_LABELS: Record<string, string> = {
 };
 
 /** The run's throughput over time, from the ledger (also what the web page draws live). */
-export function throughputOf(ledger: Ledger, now = Date.now()): Throughput {
+export function throughputOf(ledger: LedgerReads, now = Date.now()): Throughput {
   const invocations = ledger.invocations();
   const doneTimes = ledger.doneTimes();
   const failedTimes = ledger.failedAttemptTimes().map((attempt) => attempt.at);
@@ -93,7 +94,7 @@ export function throughputOf(ledger: Ledger, now = Date.now()): Throughput {
 }
 
 /** Time per step of the successful attempts, in the order the steps first happen. */
-export function stepSummaries(ledger: Ledger, ownSteps: readonly string[]): StepSummary[] {
+export function stepSummaries(ledger: LedgerReads, ownSteps: readonly string[]): StepSummary[] {
   const byStep = new Map<string, number[]>();
   for (const time of ledger.stepTimes()) {
     if (time.outcome !== 'done') continue;
@@ -117,7 +118,7 @@ export function stepSummaries(ledger: Ledger, ownSteps: readonly string[]): Step
 }
 
 /** Vehicles that failed for good, grouped by cause and reason, the largest group first. */
-export function failureGroups(ledger: Ledger): FailureGroup[] {
+export function failureGroups(ledger: LedgerReads): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   for (const vehicle of ledger.vehicles('failed')) {
     const cause = causeOf(vehicle.failureKind);
@@ -130,7 +131,7 @@ export function failureGroups(ledger: Ledger): FailureGroup[] {
   return [...groups.values()].sort((a, b) => b.refs.length - a.refs.length || a.reason.localeCompare(b.reason));
 }
 
-export function invocationSummaries(ledger: Ledger, now = Date.now()): InvocationSummary[] {
+export function invocationSummaries(ledger: LedgerReads, now = Date.now()): InvocationSummary[] {
   const doneTimes = ledger.doneTimes();
   return ledger.invocations().map((invocation) => {
     const end = invocation.endedAt ?? now;
@@ -148,7 +149,7 @@ export interface ReportOptions {
 }
 
 export function reportData(
-  ledger: Ledger,
+  ledger: LedgerReads,
   paths: { name: string; root: string },
   metrics: Metrics,
   options: ReportOptions,

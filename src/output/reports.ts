@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { LedgerReads } from '../ledger/run-ledger.ts';
 import { formatDuration, printable } from '../text.ts';
 import type { DurableWriter } from './atomic-write.ts';
 import { reportData } from './report-data.ts';
@@ -64,7 +64,7 @@ export function percentile(sortedAscending: readonly number[], p: number): numbe
   return sortedAscending[index] ?? 0;
 }
 
-export function computeMetrics(ledger: Ledger, workers: number, status: RunStatus, now = Date.now()): Metrics {
+export function computeMetrics(ledger: LedgerReads, workers: number, status: RunStatus, now = Date.now()): Metrics {
   const counts = ledger.counts();
   const durations = ledger.successDurations();
   const runtimeMs = ledger.totalRuntimeMs(now);
@@ -106,7 +106,7 @@ export function computeMetrics(ledger: Ledger, workers: number, status: RunStatu
 }
 
 /** Reference -> file name of its proven PDF, or null. */
-export function trackingOf(ledger: Ledger): Record<string, string | null> {
+export function trackingOf(ledger: LedgerReads): Record<string, string | null> {
   const entries = ledger.vehicles().map((vehicle) => [vehicle.ref, vehicle.state === 'done' ? vehicle.file : null]);
   return Object.fromEntries(entries);
 }
@@ -124,7 +124,7 @@ export function safeCsv(rows: readonly string[][]): string {
   return stringify(rows.map((row) => row.map(safeCell)));
 }
 
-export function failuresCsv(ledger: Ledger): string {
+export function failuresCsv(ledger: LedgerReads): string {
   const rows: string[][] = [['reference', 'problem', 'cause', 'reason', 'attempts']];
   for (const vehicle of ledger.vehicles('failed')) {
     const kind = vehicle.failureKind ?? '';
@@ -136,7 +136,7 @@ export function failuresCsv(ledger: Ledger): string {
   return safeCsv(rows);
 }
 
-export function checkpointOf(ledger: Ledger, paths: RunPaths, status: RunStatus) {
+export function checkpointOf(ledger: LedgerReads, paths: RunPaths, status: RunStatus) {
   const counts = ledger.counts();
   return {
     run_folder: paths.root,
@@ -179,7 +179,7 @@ export interface ReportsWritten {
  * written (held open by another program, say) is returned in `unwritten`, and the others still are.
  */
 export async function writeReports(
-  ledger: Ledger,
+  ledger: LedgerReads,
   paths: RunPaths,
   writer: DurableWriter,
   options: ReportsOptions,
@@ -219,7 +219,7 @@ export async function writeOnItsOwn(
 }
 
 /** The human summary printed at the end and kept as report.txt. Printable text only. */
-export function finalReport(ledger: Ledger, paths: RunPaths, metrics: Metrics, status: RunStatus, note?: string) {
+export function finalReport(ledger: LedgerReads, paths: RunPaths, metrics: Metrics, status: RunStatus, note?: string) {
   const failures = [
     ...ledger
       .vehicles('failed')

@@ -6,13 +6,24 @@ import { sealCookies, unsealCookies } from './sealed-cookies.ts';
 import { sessionKey } from './session-key.ts';
 import { privateFolder } from './state-folder.ts';
 
+/** Where the cookies of an account's open portal session are kept while it is open. */
+export interface SessionVault {
+  /** Where, for messages. */
+  readonly where: string;
+  save(cookies: readonly Cookie[]): Promise<void>;
+  /** The saved cookies, or null when there are none (or they cannot be opened). */
+  load(): Promise<Cookie[] | null>;
+  /** The session is closed: nothing of it stays. */
+  clear(): Promise<void> | void;
+}
+
 /**
  * The portal session of one user, kept while it is open so that a run that could not log out
  * (killed, crashed, the portal did not answer) leaves the next run able to take it back instead of
  * being refused for an "active session". One file per portal and user in the user's state folder,
  * whatever the download folder; sealed with a key kept apart; deleted at logout.
  */
-export class SessionStore {
+export class SessionStore implements SessionVault {
   readonly file: string;
   #account: string;
   #stateFolder: string;
@@ -23,6 +34,10 @@ export class SessionStore {
     this.#account = `${origin}\n${username}`;
     const name = createHash('sha256').update(this.#account).digest('hex').slice(0, 32);
     this.file = join(stateFolder, 'sessions', `${name}.session`);
+  }
+
+  get where(): string {
+    return this.file;
   }
 
   /** The sealing key, looked up once (the keychain may take a moment). */

@@ -13,12 +13,13 @@ export class ConsoleOutput {
   #broken = false;
   #above: ((text: string) => void) | undefined;
 
-  constructor(stream: NodeJS.WriteStream = process.stdout, redactor = new Redactor()) {
+  constructor(stream: NodeJS.WriteStream = process.stdout, redactor = new Redactor(), watchStream = true) {
     this.stream = stream;
     this.redactor = redactor;
-    stream.on('error', () => {
-      this.#broken = true;
-    });
+    if (watchStream)
+      stream.on('error', () => {
+        this.#broken = true;
+      });
   }
 
   get isTerminal(): boolean {
@@ -56,6 +57,41 @@ export class ConsoleOutput {
     } catch {
       this.#broken = true;
     }
+  }
+}
+
+/**
+ * One account's share of the console in a run of several accounts: each line starts with
+ * `[<account>] `, and there is no live display (progress comes as plain lines).
+ */
+export class LabelledOutput extends ConsoleOutput {
+  readonly label: string;
+  #parent: ConsoleOutput;
+
+  constructor(parent: ConsoleOutput, label: string) {
+    super(parent.stream, parent.redactor, false);
+    this.#parent = parent;
+    this.label = label;
+  }
+
+  override get isTerminal(): boolean {
+    return false;
+  }
+
+  override get isOpen(): boolean {
+    return this.#parent.isOpen;
+  }
+
+  override line(text = ''): void {
+    this.#parent.line(`[${this.label}] ${text}`);
+  }
+
+  override printAbove(): void {
+    // no live display of its own
+  }
+
+  override write(text: string): void {
+    this.#parent.write(text);
   }
 }
 
