@@ -2,6 +2,7 @@
 // bookout: downloads the J.D. Power ValuesOnline bookout PDF of every vehicle in a dealer inventory.
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
+import { groupAccounts, groupSettings, groupStatusCommand } from './cli/accounts.ts';
 import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
 import {
   addSettingFlags,
@@ -18,6 +19,7 @@ import { validateCommand } from './cli/validate.ts';
 import { messageOf } from './engine/failure.ts';
 import { UserError } from './errors.ts';
 import { runBookout } from './job/run-bookout.ts';
+import { runGroup } from './job/run-group.ts';
 import { valuesOnline } from './portal/values-online/index.ts';
 import { ConsoleOutput } from './ui/console.ts';
 
@@ -32,6 +34,25 @@ const output = new ConsoleOutput();
 process.on('unhandledRejection', (reason) => {
   output.line(`bookout: internal warning (please report it): ${messageOf(reason)}`);
 });
+
+/** `bookout run --accounts FILE`: the dealer group's accounts in this process. */
+async function groupRunCommand(output: ConsoleOutput, command: Command, file: string, forceNew: boolean) {
+  const settings = groupSettings(command);
+  const accounts = await groupAccounts(file, settings, command.opts().envFile as string | undefined);
+  const outcome = await interruptible(output, ({ stop, onQuit }) =>
+    runGroup({
+      settings,
+      accounts,
+      maxWorkers: settings.maxWorkers,
+      portalKind: valuesOnline,
+      output,
+      forceNew,
+      stopSignal: stop,
+      onQuit,
+    }),
+  );
+  return outcome.exitCode;
+}
 
 function buildProgram(): Command {
   const program = new Command('bookout')
@@ -67,7 +88,13 @@ function buildProgram(): Command {
           .default('auto'),
       )
       .option('--ui', 'show this run on a local web page too (settings read-only; Stop stops the run cleanly)')
-      .option('--no-open', 'with --ui: print the address of the page instead of opening the browser'),
+      .option('--no-open', 'with --ui: print the address of the page instead of opening the browser')
+      .addOption(
+        new Option(
+          '--accounts <file>',
+          'run every account of a dealer group (accounts.csv or .json) in this process, sharing --max-workers tabs',
+        ).conflicts(['run', 'retryFailed', 'ui']),
+      ),
   )
     .addHelpText('after', settingsHelp())
     .action(
@@ -79,9 +106,14 @@ function buildProgram(): Command {
           progress: 'auto' | 'live' | 'plain';
           ui?: boolean;
           open: boolean;
+          accounts?: string;
         },
         command: Command,
       ) => {
+        if (options.accounts) {
+          process.exitCode = await groupRunCommand(output, command, options.accounts, options.new === true);
+          return;
+        }
         const settings = await runSettings(command);
         const web = options.ui ? await import('./cli/ui.ts') : undefined;
         const page = web ? await web.watchPage(output, settings, options.open) : undefined;
@@ -128,16 +160,21 @@ function buildProgram(): Command {
     .option('--out <folder>', 'download folder; default ./downloads (env: DOWNLOAD_FOLDER)')
     .option('--run <folder>', 'a run folder; default: the latest one')
     .option('--json', 'print one JSON object (for scripts and monitoring)')
+    .addOption(new Option('--accounts <file>', 'the latest run of every account of this file').conflicts('run'))
     .option('--env-file <path>', 'settings file to read instead of ./.env')
     .addHelpText(
       'after',
       `\n${examplesHelp([
         ['bookout status', 'the latest run under ./downloads'],
+        ['bookout status --accounts accounts.csv', 'every account of the dealer group, a line each'],
         ['bookout status --json --run "downloads/11-22-2026"', 'that run, as JSON (see the README for the fields)'],
       ])}`,
     )
-    .action((options: { run?: string; json?: boolean }, command: Command) => {
-      process.exitCode = statusCommand(output, settingsFrom(command), options.run, { json: options.json });
+    .action((options: { run?: string; json?: boolean; accounts?: string }, command: Command) => {
+      const settings = settingsFrom(command);
+      process.exitCode = options.accounts
+        ? groupStatusCommand(output, settings, options.accounts, { json: options.json })
+        : statusCommand(output, settings, options.run, { json: options.json });
     });
 
   program

@@ -33,6 +33,8 @@ export interface Settings {
   logJson: boolean;
   /** Keep the computer from going to sleep while a run works. */
   keepAwake: boolean;
+  /** Tabs of all accounts together (run --accounts, and per machine for bookout worker). */
+  maxWorkers: number;
 }
 
 type Key = keyof Settings;
@@ -282,6 +284,16 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     parse: boolean,
     fallback: false,
   },
+  maxWorkers: {
+    key: 'maxWorkers',
+    env: 'MAX_WORKERS',
+    flag: 'maxWorkers',
+    placeholder: '<n>',
+    description: 'Tabs of all accounts together (run --accounts; per machine for bookout worker)',
+    defaultText: '8',
+    parse: integer(1, 128),
+    fallback: 8,
+  },
   keepAwake: {
     key: 'keepAwake',
     env: 'KEEP_AWAKE',
@@ -331,6 +343,11 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     throw new UserError(`Settings are not valid:\n  - ${problems.join('\n  - ')}${where}`);
   }
   return settings as Settings;
+}
+
+/** The environment as a run sees it: the variables, over those of the .env file (or `envFile`). */
+export function environmentOf(envFile?: string | false, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return { ...readEnvFile(envFile).values, ...stripUndefined(env) };
 }
 
 function rawValue(
