@@ -38,12 +38,15 @@ export async function playScript(ledger: RunLedger, t0: number): Promise<void> {
 
 /** Every read of LedgerReads, as plain data. */
 export function everyRead(reads: LedgerReads, now: number) {
+  // Durations come from the clock of each run of the script: only whether there is one is compared.
+  const timed = (rows: ReturnType<LedgerReads['vehicles']>) =>
+    rows.map((vehicle) => ({ ...vehicle, durationMs: vehicle.durationMs === null }));
   return {
     hasInventory: reads.hasInventory(),
     counts: reads.counts(),
-    vehicles: reads.vehicles(),
-    pending: reads.vehicles('pending'),
-    done: reads.vehicles('done').map((vehicle) => ({ ...vehicle, durationMs: vehicle.durationMs === null })),
+    vehicles: timed(reads.vehicles()),
+    pending: timed(reads.vehicles('pending')),
+    done: timed(reads.vehicles('done')),
     rejected: reads.rejectedRows(),
     counters: [reads.counter('session_recoveries'), reads.counter('browser_restarts'), reads.counter('none')],
     successDurations: reads.successDurations().length,
