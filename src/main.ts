@@ -4,6 +4,7 @@ import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { groupAccounts, groupSettings, groupStatusCommand } from './cli/accounts.ts';
 import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
+import { enqueueCommand, queueStatusCommand, workerCommand } from './cli/queue.ts';
 import {
   addSettingFlags,
   BOOKOUT_VERSION,
@@ -161,20 +162,76 @@ function buildProgram(): Command {
     .option('--run <folder>', 'a run folder; default: the latest one')
     .option('--json', 'print one JSON object (for scripts and monitoring)')
     .addOption(new Option('--accounts <file>', 'the latest run of every account of this file').conflicts('run'))
+    .addOption(
+      new Option('--queue [url]', "every account's job and progress on the queue (env: BOOKOUT_QUEUE)").conflicts([
+        'run',
+        'accounts',
+      ]),
+    )
     .option('--env-file <path>', 'settings file to read instead of ./.env')
     .addHelpText(
       'after',
       `\n${examplesHelp([
         ['bookout status', 'the latest run under ./downloads'],
         ['bookout status --accounts accounts.csv', 'every account of the dealer group, a line each'],
+        ['bookout status --queue postgres://bookout@db/bookout', "every account's job on the queue"],
         ['bookout status --json --run "downloads/11-22-2026"', 'that run, as JSON (see the README for the fields)'],
       ])}`,
     )
-    .action((options: { run?: string; json?: boolean; accounts?: string }, command: Command) => {
-      const settings = settingsFrom(command);
-      process.exitCode = options.accounts
-        ? groupStatusCommand(output, settings, options.accounts, { json: options.json })
-        : statusCommand(output, settings, options.run, { json: options.json });
+    .action(
+      async (options: { run?: string; json?: boolean; accounts?: string; queue?: string | true }, command: Command) => {
+        if (options.queue !== undefined) {
+          const queue = options.queue === true ? undefined : options.queue;
+          process.exitCode = await queueStatusCommand(output, command, { queue, json: options.json });
+          return;
+        }
+        const settings = settingsFrom(command);
+        process.exitCode = options.accounts
+          ? groupStatusCommand(output, settings, options.accounts, { json: options.json })
+          : statusCommand(output, settings, options.run, { json: options.json });
+      },
+    );
+
+  addSettingFlags(
+    program
+      .command('enqueue')
+      .description('Put one job per account of a dealer group on the queue (PostgreSQL) for bookout worker')
+      .requiredOption('--accounts <file>', 'the accounts file (accounts.csv or .json)')
+      .option('--queue <url>', 'the queue database, postgres://user@host/database (env: BOOKOUT_QUEUE)')
+      .option('--new', 'start a new run for every account, even when its latest run is unfinished'),
+  )
+    .addHelpText(
+      'after',
+      `\n${examplesHelp([
+        [
+          'bookout enqueue --accounts accounts.csv --queue postgres://bookout@db/bookout --out /mnt/bookout',
+          'a job per account; the PDFs go to /mnt/bookout/<account>/<date>/, which every worker must reach',
+        ],
+      ])}`,
+    )
+    .action(async (options: { accounts: string; queue?: string; new?: boolean }, command: Command) => {
+      process.exitCode = await enqueueCommand(output, command, options);
+    });
+
+  addSettingFlags(
+    program
+      .command('worker')
+      .description("Take accounts' jobs from the queue and run them, until Ctrl-C (on any number of machines)")
+      .option('--queue <url>', 'the queue database, postgres://user@host/database (env: BOOKOUT_QUEUE)')
+      .option('--max-accounts <n>', 'accounts this machine works on at once; default: --max-workers')
+      .option('--name <name>', "this worker's name in the leases and the status; default: the host name"),
+  )
+    .addHelpText(
+      'after',
+      `\n${examplesHelp([
+        [
+          'bookout worker --queue postgres://bookout@db/bookout --max-workers 8',
+          'this machine: 8 tabs for all its accounts',
+        ],
+      ])}\n\nEach job's password comes from this machine's environment (or .env) or its keychain, as the accounts file says.`,
+    )
+    .action(async (options: { queue?: string; maxAccounts?: string; name?: string }, command: Command) => {
+      process.exitCode = await workerCommand(output, command, options);
     });
 
   program

@@ -78,6 +78,8 @@ export interface RunParts {
   warnOnNetworkDrive: boolean;
   /** Runs once the browser is closed. */
   afterClose?: () => void;
+  /** The machine's name in the leases of this run (a queue worker's --name); default: the host name. */
+  leaseHost?: string;
 }
 
 export interface RunOutcome extends Verdict {
@@ -317,7 +319,7 @@ class BookoutRun {
       recovery: this.recovery,
       timings: new StepTimings({ floorMs: this.settings.hangFloorMs, ceilingMs: this.settings.stallTimeoutMs }),
       classify: (error: unknown) => this.#classify(error),
-      owner: leaseOwner(),
+      owner: leaseOwner(this.parts.leaseHost),
       progress: mode === 'auto' ? (this.request.output.isTerminal ? 'live' : 'plain') : mode,
       stopSignal: this.stopSignal,
       saveState: () => this.#saveState('running'),

@@ -60,9 +60,13 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
   }
 }
 
-/** A lease owner name for this process: `<host>#<pid>`; the pool adds `/worker-<n>`. */
-export function leaseOwner(): string {
-  return `${hostname()}#${process.pid}`;
+/**
+ * A lease owner name for this process: `<host>#<pid>`; the pool adds `/worker-<n>`. A queue worker
+ * may name itself (`bookout worker --name`): its leases are then another machine's to every other
+ * process, given back only once they expire.
+ */
+export function leaseOwner(host = hostname()): string {
+  return `${host}#${process.pid}`;
 }
 
 /**

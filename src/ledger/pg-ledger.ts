@@ -137,6 +137,16 @@ export class PgStore {
     return [...byId.values()];
   }
 
+  /** The workers (by name) that hold leases of the run now. */
+  async workersOf(runId: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ owner: string }>(
+      `SELECT DISTINCT split_part(leased_by, '#', 1) AS owner FROM ${S}.vehicles
+       WHERE run_id = $1 AND state = 'leased' AND leased_by IS NOT NULL ORDER BY 1`,
+      [runId],
+    );
+    return rows.map((row) => row.owner);
+  }
+
   ledger(runId: number, where: string): PgLedger {
     return new PgLedger(this.pool, runId, where);
   }
