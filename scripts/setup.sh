@@ -2,7 +2,8 @@
 # Prepares a fresh Linux or macOS machine for bookout: Node.js >= 22.18, the npm packages
 # (exact versions from package-lock.json), a Chromium-based browser, and on Debian/Ubuntu as root
 # what some tests need besides (tmux for the terminal test; dbus and gnome-keyring for the keychain
-# test; elsewhere those tests are skipped and say why).
+# test; PostgreSQL for the queue tests, which start and stop a cluster of their own; elsewhere those
+# tests are skipped and say why).
 # On Windows, see the README (install Node.js 24, then `npm ci`; Edge is found automatically).
 set -eu
 cd "$(dirname "$0")/.."
@@ -39,6 +40,8 @@ missing=""
 command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 command -v dbus-run-session >/dev/null 2>&1 || missing="$missing dbus"
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing="$missing gnome-keyring"
+# Only the server's programs (initdb, pg_ctl) are used: the tests run their own cluster in a temporary folder.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 if [ -n "$missing" ] && can_apt; then
   echo "setup: installing$missing from the Debian/Ubuntu packages (for the tests)"
   # shellcheck disable=SC2086

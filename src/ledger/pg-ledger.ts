@@ -2,10 +2,9 @@
 // worker can continue a run another worker left (killed, powered off) with nothing lost.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Cookie } from 'playwright-core';
 import type { RejectedRow, SavedPdf, VehicleTask } from '../records.ts';
 import { sealCookies, unsealCookies } from '../session/sealed-cookies.ts';
-import type { SessionVault } from '../session/session-store.ts';
+import type { SessionCookie as Cookie, SessionVault } from '../session/session-store.ts';
 import type { AttemptOutcome, Counts, Lease, StepTime, VehicleRow, VehicleState } from './ledger.ts';
 import { PG_SCHEMA as S, PG_SCHEMA_SQL } from './pg-schema.ts';
 import type { LedgerReads, RunLedger } from './run-ledger.ts';

@@ -6,6 +6,9 @@ import { sealCookies, unsealCookies } from './sealed-cookies.ts';
 import { sessionKey } from './session-key.ts';
 import { privateFolder } from './state-folder.ts';
 
+/** A cookie of a portal session, as the browser gives it. */
+export type SessionCookie = Cookie;
+
 /** Where the cookies of an account's open portal session are kept while it is open. */
 export interface SessionVault {
   /** Where, for messages. */

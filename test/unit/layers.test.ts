@@ -51,9 +51,31 @@ describe('layers (checked on the imports of src/)', { timeout: 10_000 }, () => {
     assert.deepEqual(broken(outside), []);
   });
 
-  it('only the ledger touches the state database', () => {
+  it('only the ledger touches a database: SQLite, PostgreSQL (pg) and the job queue on it (pg-boss)', () => {
+    const databases = new Set(['node:sqlite', 'pg', 'pg-boss']);
     assert.deepEqual(
-      broken((entry) => entry.target === 'node:sqlite' && folderOf(entry.file) !== 'ledger'),
+      broken((entry) => databases.has(entry.target) && folderOf(entry.file) !== 'ledger'),
+      [],
+    );
+  });
+
+  it('the ledger knows no portal, no browser, no job and no command line', () => {
+    const forbidden = new Set(['portal', 'browser', 'job', 'cli', 'ui', 'web', 'output', 'engine']);
+    const rule = (entry: Import) =>
+      folderOf(entry.file) === 'ledger' &&
+      isLocal(entry.target) &&
+      forbidden.has(folderOf(entry.target)) &&
+      !/^engine\/(failure|types)\.ts$/.test(entry.target);
+    assert.deepEqual(broken(rule), []);
+  });
+
+  it('the engine stays generic: no account, tab or portal words in its code', () => {
+    const words = /\b(account|vehicle|portal|ValuesOnline|J\.D\. Power|chromium|playwright)\b/i;
+    const engine = sourceFiles(join(SRC, 'engine')).filter((path) =>
+      words.test(readFileSync(path, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')),
+    );
+    assert.deepEqual(
+      engine.map((path) => relative(SRC, path)),
       [],
     );
   });
