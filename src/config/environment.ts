@@ -1,5 +1,8 @@
-/** Names of variables that may hold a secret: no child process (the browser, a helper) gets them. */
-const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL/i;
+/**
+ * Names of variables that may hold a secret: no child process (the browser, a helper) gets them.
+ * The queue's address may carry the database's password.
+ */
+const SECRET_NAME = /PASS|SECRET|TOKEN|KEY|CREDENTIAL|QUEUE|DATABASE_URL/i;
 
 /** An environment without anything that may hold a secret (the portal password first), for a child process. */
 export function environmentWithoutSecrets(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
