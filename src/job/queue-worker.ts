@@ -101,10 +101,11 @@ interface Work {
 async function workOn(request: WorkerRequest, work: Work): Promise<JobOutcome> {
   const { data, store } = work;
   const output = new LabelledOutput(request.output, data.account);
+  // What is stored with the job passes the redactor too (it knows the job's user and password).
   const ended = (status: string, exitCode: number, message?: string): JobOutcome => ({
     status,
     exitCode,
-    ...(message ? { message } : {}),
+    ...(message ? { message: output.clean(message) } : {}),
     done: 0,
     failed: 0,
     remaining: 0,
