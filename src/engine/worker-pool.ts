@@ -124,6 +124,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   #parts: PoolParts<T, S, R>;
   #workers: Array<WorkerState<S, T>> = [];
   #stop = new AbortController();
+  /** Aborted once a worker found nothing left at all: workers still waiting for a permit need none. */
+  #drained = new AbortController();
   #wake = new WakeSignal();
   #storm: FailureStorm;
   #fatal: TaskFailure | undefined;
@@ -234,9 +236,9 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     if (!budget || worker.permit) return true;
     this.#setView(worker, { state: 'waiting', step: 'waiting for a free slot' });
     try {
-      await budget.acquire(this.#stop.signal);
+      await budget.acquire(AbortSignal.any([this.#stop.signal, this.#drained.signal]));
     } catch {
-      return false; // stopping
+      return false; // stopping, or nothing is left to do
     }
     worker.permit = true;
     return true;
@@ -259,7 +261,10 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     const readyAt = await this.#read(() => this.#parts.queue.nextReadyAt());
     if (readyAt === undefined) return false;
     const othersBusy = this.#workers.some((other) => other.running !== null);
-    if (readyAt === null && !othersBusy) return false;
+    if (readyAt === null && !othersBusy) {
+      this.#drained.abort();
+      return false;
+    }
     // Nothing to do now while another pool waits for a slot: this worker's permit serves it meanwhile.
     if (worker.permit && (this.options.budget?.waiting ?? 0) > 0) await this.#givePermitBack(worker);
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });

@@ -504,4 +504,31 @@ describe('WorkerPool', () => {
     assert.equal(budget.waiting, 0);
     assert.equal(budget.used, 1, 'only the permit held outside');
   });
+
+  it(
+    'once its queue is empty, a pool ends at once: its workers still waiting for a permit need none',
+    LIMIT,
+    async () => {
+      const budget = new SharedBudget(3);
+      const long = poolFor(
+        new MemoryQueue<string>(ids('L', 6)),
+        {
+          run: async (task, slot) => {
+            await slot.work(300);
+            return task.id;
+          },
+        },
+        { workers: 2, budget },
+      );
+      const longRun = long.run();
+      await sleep(20);
+      const short = poolFor(new MemoryQueue<string>(['S0']), { run: async (task) => task.id }, { workers: 3, budget });
+      let longDone = false;
+      void longRun.then(() => (longDone = true));
+      assert.equal((await short.run()).reason, 'finished');
+      assert.equal(longDone, false, 'the short pool did not wait for the long one to give its permits back');
+      assert.equal((await longRun).reason, 'finished');
+      assert.equal(budget.used, 0);
+    },
+  );
 });
