@@ -32,6 +32,13 @@ export class BrowserHost {
     if (this.#cookies.length > 0) await this.#context.addCookies(this.#cookies);
   }
 
+  /** Starts the browser unless it runs (a start that failed half-way is cleaned up first). */
+  async ensureStarted(): Promise<void> {
+    if (this.isAlive() && this.#context) return;
+    await this.#closeBrowser();
+    await this.start();
+  }
+
   /** True while the browser process is connected. */
   isAlive(): boolean {
     return !!this.#browser?.isConnected() && !this.#closing;

@@ -222,7 +222,7 @@ class BookoutRun {
         this.ledger.recordIncident(counter === 'session_recoveries' ? 'session' : 'browser');
       },
     });
-    await host.start();
+    await this.recovery.persist('starting the browser', () => host.ensureStarted());
     await this.keeper.restore();
   }
 
