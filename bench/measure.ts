@@ -214,7 +214,7 @@ function clientSteps(logPath: string): Record<string, number> {
   const totals = new Map<string, number>();
   let vehicles = 0;
   for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-    const match = /: done in ([\d.]+) s \((.*)\)\s*$/.exec(line);
+    const match = /: done in ([\d.]+) s \((.*)\)(?: \[[^\]]*\])?\s*$/.exec(line);
     if (!match) continue;
     vehicles += 1;
     totals.set('total', (totals.get('total') ?? 0) + Number(match[1]));

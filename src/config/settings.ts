@@ -10,7 +10,9 @@ export interface Settings {
   /** Where the portal lives; only its origin is used. */
   portalUrl: string;
   downloadFolder: string;
-  workers: number;
+  /** Tabs working at once, or `auto`: chosen while the run goes, up to `maxWorkers`. */
+  workers: number | 'auto';
+  maxWorkers: number;
   headless: boolean;
   blockResources: boolean;
   taskTimeoutMs: number;
@@ -143,11 +145,21 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'WORKERS',
     aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'],
     flag: 'workers',
+    placeholder: '<n>|auto',
+    description: 'Tabs working in parallel (one login); auto: as many as the portal answers without slowing down',
+    defaultText: 'auto',
+    parse: (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : integer(1, 32)(raw, name)),
+    fallback: 'auto',
+  },
+  maxWorkers: {
+    key: 'maxWorkers',
+    env: 'MAX_WORKERS',
+    flag: 'maxWorkers',
     placeholder: '<n>',
-    description: 'Tabs working in parallel (one login)',
-    defaultText: '5',
+    description: 'With WORKERS=auto: the most tabs it may use',
+    defaultText: '8',
     parse: integer(1, 32),
-    fallback: 5,
+    fallback: 8,
   },
   headless: {
     key: 'headless',
@@ -395,4 +407,9 @@ function stripUndefined(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** The most tabs a run may have at once: the fixed number, or the autoscaler's limit. */
+export function mostTabs(settings: Pick<Settings, 'workers' | 'maxWorkers'>): number {
+  return settings.workers === 'auto' ? settings.maxWorkers : settings.workers;
 }

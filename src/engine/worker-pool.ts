@@ -1,4 +1,5 @@
 import { exponentialBackoff } from './backoff.ts';
+import type { ConcurrencyController, MachinePressure } from './concurrency.ts';
 import { EventHub, type PoolEvent } from './events.ts';
 import { TaskFailure, isCounted, isSharedKind, messageOf, type SharedFailureKind } from './failure.ts';
 import { FailureStorm } from './failure-storm.ts';
@@ -39,9 +40,14 @@ export interface PoolOptions {
   stopGraceMs: number;
   /** Step durations, for hang detection (shared with the watchdog). Default: a new one. */
   stepTimings: StepTimings;
+  /**
+   * When given, the number of workers follows the controller (`workers` is then the most there can
+   * be); `pressure` says how busy this machine is. Default: a fixed number of workers.
+   */
+  autoscale?: { controller: ConcurrencyController; pressure: () => MachinePressure; checkEveryMs?: number };
 }
 
-export const poolDefaults: Omit<PoolOptions, 'stepTimings'> = {
+export const poolDefaults: Omit<PoolOptions, 'stepTimings' | 'autoscale'> = {
   workers: 5,
   owner: `pool-${process.pid}`,
   taskTimeoutMs: 180_000,
@@ -60,7 +66,8 @@ export const poolDefaults: Omit<PoolOptions, 'stepTimings'> = {
 
 export interface WorkerView {
   id: number;
-  state: 'starting' | 'working' | 'idle' | 'waiting' | 'stopped';
+  /** `parked`: not one of the workers the autoscaler wants now (no slot, takes no task). */
+  state: 'starting' | 'working' | 'idle' | 'waiting' | 'parked' | 'stopped';
   taskId?: string;
   step?: string;
   /** True while the step waits on this machine only (see TaskContext.step). */
@@ -119,6 +126,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   #wake = new WakeSignal();
   #storm: FailureStorm;
   #fatal: TaskFailure | undefined;
+  /** Set when a worker found nothing left at all: parked workers end too. */
+  #drained = false;
 
   constructor(
     parts: PoolParts<T, S, R>,
@@ -137,7 +146,9 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   async run(): Promise<PoolResult> {
     this.#workers = Array.from({ length: this.options.workers }, (_, index) => this.#newWorker(index + 1));
+    const stopScaling = this.#startAutoscale();
     await Promise.all(this.#workers.map((worker) => this.#workerLoop(worker)));
+    stopScaling();
     await Promise.all(this.#workers.map((worker) => this.#disposeSlot(worker)));
     if (this.#fatal) return { reason: 'fatal', fatal: this.#fatal };
     return { reason: this.#stop.signal.aborted ? 'stopped' : 'finished' };
@@ -185,8 +196,38 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     worker.view = { id: worker.id, since: Date.now(), ...view };
   }
 
+  /** How many workers should take tasks now. */
+  get activeWorkers(): number {
+    return Math.min(this.options.workers, this.options.autoscale?.controller.current ?? this.options.workers);
+  }
+
+  /** Asks the autoscaler every few seconds; returns the function that stops asking. */
+  #startAutoscale(): () => void {
+    const autoscale = this.options.autoscale;
+    if (!autoscale) return () => undefined;
+    const timer = setInterval(() => {
+      const change = autoscale.controller.decide(Date.now(), autoscale.pressure());
+      if (!change) return;
+      this.events.emit({ type: 'workers-changed', ...change });
+      this.#wake.notify();
+    }, autoscale.checkEveryMs ?? 1000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** A worker beyond the wanted count gives its slot back and waits until it is wanted (or all is done). */
+  async #park(worker: WorkerState<S, T>): Promise<void> {
+    if (worker.slot) await this.#disposeSlot(worker);
+    this.#setView(worker, { state: 'parked' });
+    await this.#wake.wait(1000, this.#stop.signal);
+  }
+
   async #workerLoop(worker: WorkerState<S, T>): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopping && !this.#drained) {
+      if (worker.id > this.activeWorkers) {
+        await this.#park(worker);
+        continue;
+      }
       try {
         await this.gate.pass(this.#stop.signal);
       } catch {
@@ -218,7 +259,11 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     const readyAt = await this.#read(() => this.#parts.queue.nextReadyAt());
     if (readyAt === undefined) return false;
     const othersBusy = this.#workers.some((other) => other.running !== null);
-    if (readyAt === null && !othersBusy) return false;
+    if (readyAt === null && !othersBusy) {
+      this.#drained = true;
+      this.#wake.notify();
+      return false;
+    }
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });
     await this.#wake.wait(readyAt === null ? undefined : readyAt - Date.now(), this.#stop.signal);
     return true;
@@ -306,6 +351,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     worker.failuresInRow = 0;
     const durationMs = Date.now() - running.startedAt;
     if (await this.#write(() => this.#parts.queue.complete(running.task, result))) {
+      this.options.autoscale?.controller.taskDone(durationMs);
       this.events.emit({ type: 'task-succeeded', worker: worker.id, task: running.task, durationMs });
     }
   }
@@ -421,6 +467,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   /** Many workers failing within a short time: the server is in trouble, so every worker pauses. */
   #pauseForStorm(): void {
+    this.options.autoscale?.controller.serverTrouble('many failures in a short time');
     const ms = this.#storm.pauseMs();
     this.gate.throttle(ms);
     this.events.emit({ type: 'workers-paused', reason: 'many failures in a short time', ms });
@@ -428,6 +475,9 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   async #recoverShared(failure: TaskFailure, seenEpoch: number): Promise<void> {
     const kind = failure.kind as SharedFailureKind;
+    if (kind === 'throttled' || kind === 'unavailable') {
+      this.options.autoscale?.controller.serverTrouble(kind === 'throttled' ? 'asked to wait' : 'could not be reached');
+    }
     if (kind === 'throttled') {
       this.gate.throttle(failure.retryAfterMs ?? this.options.retryDelayMs(1));
       return;

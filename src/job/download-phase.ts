@@ -1,17 +1,19 @@
+import { ConcurrencyController } from '../engine/concurrency.ts';
 import { messageOf, TaskFailure } from '../engine/failure.ts';
 import type { StepTimings } from '../engine/step-timing.ts';
 import { Watchdog } from '../engine/watchdog.ts';
 import { WorkerPool, type PoolResult } from '../engine/worker-pool.ts';
-import type { Settings } from '../config/settings.ts';
+import { mostTabs, type Settings } from '../config/settings.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { LedgerQueue } from '../ledger/ledger-queue.ts';
 import type { PdfStore } from '../output/pdf-store.ts';
 import type { Portal, ReportTab } from '../portal/portal.ts';
 import type { SavedPdf, VehicleTask } from '../records.ts';
 import type { ConsoleOutput, Log } from '../ui/console.ts';
+import { MachineLoad } from '../system/machine-load.ts';
 import { ProgressDisplay } from '../ui/progress.ts';
 import { DownloadJob } from './download-job.ts';
-import { NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
+import { AUTO_START_TABS, NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
 import { tell, type RunObserver } from './run-observer.ts';
@@ -39,7 +41,13 @@ export interface DownloadDeps {
 }
 
 /** Every pending vehicle, then one more round for those that failed for a passing reason (the final sweep). */
-export async function downloadAll(deps: DownloadDeps): Promise<PoolResult> {
+export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
+  const { settings } = setup;
+  const concurrency =
+    settings.workers === 'auto'
+      ? new ConcurrencyController({ max: settings.maxWorkers, start: AUTO_START_TABS })
+      : undefined;
+  const deps: PoolDeps = { ...setup, concurrency, machine: new MachineLoad() };
   const result = await runPool(deps);
   if (result.reason !== 'finished' || !deps.settings.finalSweep) return result;
   const cooldown = deps.settings.sweepCooldownMs;
@@ -52,7 +60,13 @@ export async function downloadAll(deps: DownloadDeps): Promise<PoolResult> {
   return runPool(deps);
 }
 
-async function runPool(deps: DownloadDeps): Promise<PoolResult> {
+/** What one round of the pool needs: the run's parts, and the tab count's controller when it is automatic. */
+interface PoolDeps extends DownloadDeps {
+  concurrency: ConcurrencyController | undefined;
+  machine: MachineLoad;
+}
+
+async function runPool(deps: PoolDeps): Promise<PoolResult> {
   const { settings, log } = deps;
   const pool = newPool(deps);
   const removeListener = pool.events.on(deps.events.listener);
@@ -72,7 +86,10 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   const onStop = () => pool.stop();
   deps.stopSignal.addEventListener('abort', onStop, { once: true });
   const batch = settings.maxDownloads ? ` (at most ${settings.maxDownloads} in this batch)` : '';
-  log.info(`downloading ${deps.ledger.counts().pending} vehicles with ${settings.workers} tabs${batch}`);
+  const tabs = deps.concurrency
+    ? `${deps.concurrency.current} tabs to start with (auto, at most ${mostTabs(settings)})`
+    : `${settings.workers} tabs`;
+  log.info(`downloading ${deps.ledger.counts().pending} vehicles with ${tabs}${batch}`);
   watchdog.start();
   display.start();
   tell(deps.observer, (observer) =>
@@ -98,7 +115,7 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   }
 }
 
-function newPool(deps: DownloadDeps): Pool {
+function newPool(deps: PoolDeps): Pool {
   const { settings, log } = deps;
   const job = new DownloadJob(deps.store, {
     alreadyOnDisk: (reference) => log.detail(`${reference}: a proven PDF is already on disk; not downloaded again`),
@@ -115,7 +132,8 @@ function newPool(deps: DownloadDeps): Pool {
     classify: deps.classify,
   };
   const options = {
-    workers: settings.workers,
+    workers: mostTabs(settings),
+    autoscale: deps.concurrency ? { controller: deps.concurrency, pressure: () => deps.machine.read() } : undefined,
     owner: deps.owner,
     taskTimeoutMs: settings.taskTimeoutMs,
     maxAttempts: settings.maxRetries + 1,
@@ -129,7 +147,7 @@ function newPool(deps: DownloadDeps): Pool {
   return new WorkerPool(parts, options, onListenerError);
 }
 
-function progressDisplay(deps: DownloadDeps, pool: Pool): ProgressDisplay {
+function progressDisplay(deps: PoolDeps, pool: Pool): ProgressDisplay {
   const numbers = () => {
     const counts = deps.ledger.counts();
     const remaining = counts.pending + counts.leased;
@@ -139,6 +157,7 @@ function progressDisplay(deps: DownloadDeps, pool: Pool): ProgressDisplay {
       failed: counts.failed,
       remaining,
       finishedAt: deps.events.finishedAt,
+      tabs: deps.concurrency ? pool.activeWorkers : undefined,
     };
   };
   const source = { numbers, workers: () => pool.snapshot(), note: () => deps.events.note };

@@ -24,3 +24,5 @@ export const NO_PROGRESS_LIMIT_MS = 10 * 60_000;
 export const SWEEP_KINDS = ['transient', 'hang', 'slot', 'internal', 'session', 'throttled', 'unavailable', 'browser'];
 /** The run's state files (checkpoint, metrics, tracking) are written again this often while it works. */
 export const STATE_FILES_EVERY_MS = 30_000;
+/** With WORKERS=auto, the first round of downloads starts with this many tabs (then doubles while the portal keeps up). */
+export const AUTO_START_TABS = 2;

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { BrowserHost } from '../browser/browser-host.ts';
 import { claimScratchFolder, releaseScratchFolder } from '../browser/scratch-folder.ts';
 import { classifyBrowserError } from '../browser/web-failures.ts';
-import type { Settings } from '../config/settings.ts';
+import { mostTabs, type Settings } from '../config/settings.ts';
 import { exponentialBackoff } from '../engine/backoff.ts';
 import { TaskFailure, messageOf } from '../engine/failure.ts';
 import { StepTimings } from '../engine/step-timing.ts';
@@ -170,7 +170,7 @@ class BookoutRun {
         `continuing the run in ${this.paths.root}: ${counts.done} of ${counts.total} done${redo} (use --new for a fresh run)`,
       );
     else this.log.info(`new run in ${this.paths.root}`);
-    return this.ledger.startInvocation(this.settings.workers);
+    return this.ledger.startInvocation(mostTabs(this.settings));
   }
 
   #warnOnNetworkDrive(): void {
@@ -328,7 +328,7 @@ class BookoutRun {
   }
 
   #reportsOptions(status: RunStatus, note?: string): ReportsOptions {
-    return { workers: this.settings.workers, status, note, ownSteps: Object.values(OWN_STEPS) };
+    return { workers: mostTabs(this.settings), status, note, ownSteps: Object.values(OWN_STEPS) };
   }
 
   /** Says once per file that it could not be written (the state files are written every 30 s). */

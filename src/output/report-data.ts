@@ -75,11 +75,14 @@ export function throughputOf(ledger: Ledger, now = Date.now()): Throughput {
   const invocations = ledger.invocations();
   const doneTimes = ledger.doneTimes();
   const failedTimes = ledger.failedAttemptTimes().map((attempt) => attempt.at);
-  const marks: Mark[] = ledger.incidents().map((incident) => ({
-    at: incident.at,
-    kind: incident.kind as Mark['kind'],
-    label: MARK_LABELS[incident.kind] ?? incident.kind,
-  }));
+  const marks: Mark[] = ledger
+    .incidents()
+    .filter((incident) => incident.kind !== 'tabs')
+    .map((incident) => ({
+      at: incident.at,
+      kind: incident.kind as Mark['kind'],
+      label: MARK_LABELS[incident.kind] ?? incident.kind,
+    }));
   invocations.forEach((invocation, index) => {
     if (index > 0) marks.push({ at: invocation.startedAt, kind: 'start', label: 'bookout started again' });
     if (invocation.endedAt !== null && invocation.outcome !== 'finished')

@@ -49,6 +49,8 @@ export interface Metrics {
   session_recoveries: number;
   wrong_vehicle_pdfs_rejected: number;
   started_at: string | null;
+  /** With WORKERS=auto: every change of the tab count, as "<tabs>: <why>". */
+  tab_changes: Array<{ at: string; change: string }>;
   last_vehicle_done_at: string | null;
   /** When the latest invocation ended; null while it runs. */
   ended_at: string | null;
@@ -102,6 +104,10 @@ export function computeMetrics(ledger: Ledger, workers: number, status: RunStatu
     // Stopped at once (a second Ctrl-C), the invocation is still open: it ends now.
     ended_at: status === 'running' ? null : isoOrNull(ledger.lastEndedAt() ?? now),
     status,
+    tab_changes: ledger
+      .incidents()
+      .filter((incident) => incident.kind === 'tabs')
+      .map((incident) => ({ at: new Date(incident.at).toISOString(), change: incident.detail ?? '' })),
   };
 }
 

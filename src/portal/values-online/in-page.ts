@@ -43,14 +43,29 @@ function landingIn(query: LandingQuery): Promise<Landing | null> {
     if (document.readyState === 'loading') return null;
     return shown(find(query.expected)) ? 'expected' : null;
   };
-  const end = Date.now() + query.ms;
+  // Looks again when the document changes (and every 250 ms, for changes no mutation reports),
+  // instead of polling: waiting tabs then cost the CPU almost nothing.
   return new Promise((resolve) => {
-    const tick = () => {
-      const found = look();
-      if (found || Date.now() >= end) resolve(found);
-      else setTimeout(tick, 15);
+    let settled = false;
+    const finish = (found: Landing | null) => {
+      if (settled) return;
+      settled = true;
+      observer.disconnect();
+      clearInterval(every);
+      clearTimeout(deadline);
+      document.removeEventListener('readystatechange', check);
+      resolve(found);
     };
-    tick();
+    const check = () => {
+      const found = look();
+      if (found) finish(found);
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    document.addEventListener('readystatechange', check);
+    const every = setInterval(check, 250);
+    const deadline = setTimeout(() => finish(look()), query.ms);
+    check();
   });
 }
 
