@@ -67,7 +67,9 @@ export function browserInstallHint(platform: Platform = process.platform): strin
 
 /**
  * Chromium's headless shell: the build without a screen that Playwright itself runs headless. It
- * needs about a third less CPU per vehicle than the full browser in headless mode (measured).
+ * needs about a third less CPU per vehicle than the full browser in headless mode (measured), but
+ * it has no back/forward cache: going back to the inventory renders it again (from the HTTP cache
+ * when the portal allows that).
  */
 function headlessShellCandidates(platform: Platform): string[] {
   if (platform === 'win32' || platform === 'darwin') return [];
