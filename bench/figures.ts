@@ -12,8 +12,10 @@ export const VEHICLE_ROUTES = ['inventory', 'grid', 'vehicle', 'report', 'pdf', 
 
 export interface RunFigures {
   variant: VariantName;
-  /** The browser build's name. */
+  /** The browser build's name (the baseline's run: of the run of this checkout it is paired with). */
   browser: string;
+  /** The build it ran with (the baseline's may differ: --baseline-browser). */
+  build: string;
   checkout: Checkout;
   workers: number | 'auto';
   /** The fixed tab count, or with WORKERS=auto the mean count over the download phase. */
@@ -76,6 +78,7 @@ export function runFigures(run: RunMeasurement): RunFigures {
   return {
     variant: setup.variant,
     browser: setup.browser.name,
+    build: setup.build.name,
     checkout: setup.checkout,
     workers: setup.workers,
     tabs,

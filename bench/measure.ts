@@ -147,7 +147,7 @@ function productEnv(setup: RunSetup, portal: SimPortal, dir: string): Record<str
     WORKERS: String(setup.workers),
     ...(setup.maxWorkers === null ? {} : { MAX_WORKERS: String(setup.maxWorkers) }),
     BLOCK_RESOURCES: 'true',
-    BROWSER_PATH: setup.browser.path,
+    BROWSER_PATH: setup.build.path,
   };
 }
 

@@ -38,6 +38,8 @@ export interface BenchOptions extends CapacityOptions {
   auto: boolean;
   /** Another checkout of bookout, measured with the same settings right after each run of this one. */
   baseline: string | null;
+  /** The build the baseline runs with (as it would pick one itself); null: the same build as this checkout. */
+  baselineBrowser: BrowserBuild | null;
   /** The JSON file written at the end. */
   out: string;
 }
@@ -77,6 +79,7 @@ Options:
   --overload <q[:s]>       with q PDF requests waiting, a new one gets 503 (Retry-After s, default 2)
   --load-knee <k>          above k requests in flight, the portal's delays grow with in-flight / k
   --baseline <folder>      another checkout of bookout (npm ci done there), measured right after each run
+  --baseline-browser <b>   the build the baseline runs with                (default the same as this checkout)
   --out <file>             JSON file to write                         (default bench/results/bench-<ISO date>.json)
   --quick                  smoke run: tabs ${QUICK.tabs.join(',')}, ${QUICK.vehicles} vehicles, the first build found (explicit options win)
   -h, --help               this text
@@ -100,6 +103,7 @@ const OPTIONS = {
   browsers: { type: 'string' },
   auto: { type: 'boolean' },
   baseline: { type: 'string' },
+  'baseline-browser': { type: 'string' },
   out: { type: 'string' },
   quick: { type: 'boolean' },
 } as const;
@@ -127,7 +131,7 @@ export function parseOptions(argv: string[], now = new Date(), installed = insta
     browsers: browsers(values.browsers, installed, quick),
     auto: values.auto === true,
     ...capacity(values),
-    baseline: values.baseline === undefined ? null : baselineFolder(values.baseline),
+    ...baseline(values, installed),
     out:
       values.out === undefined
         ? join(BENCH_ROOT, 'bench', 'results', `bench-${fileStamp(now)}.json`)
@@ -190,16 +194,26 @@ function browsers(text: string | undefined, installed: BrowserBuild[], quick: bo
   return builds;
 }
 
-function browserBuild(name: string, installed: BrowserBuild[]): BrowserBuild {
+function browserBuild(name: string, installed: BrowserBuild[], option = '--browsers'): BrowserBuild {
   if (isAbsolute(name)) {
-    if (!isExecutable(name)) throw new UsageError(`--browsers: ${name} is not an executable file`);
+    if (!isExecutable(name)) throw new UsageError(`${option}: ${name} is not an executable file`);
     return { name, path: name };
   }
   const known = knownBuilds().find((build) => build.name === name);
-  if (!known) throw new UsageError(`--browsers: unknown build "${name}" (use ${BUILD_NAMES} or a path)`);
+  if (!known) throw new UsageError(`${option}: unknown build "${name}" (use ${BUILD_NAMES} or a path)`);
   const found = installed.find((build) => build.name === name);
-  if (!found) throw new UsageError(`--browsers: ${name} is not installed here (${known.path || 'no path known'})`);
+  if (!found) throw new UsageError(`${option}: ${name} is not installed here (${known.path || 'no path known'})`);
   return found;
+}
+
+function baseline(values: Values, installed: BrowserBuild[]): Pick<BenchOptions, 'baseline' | 'baselineBrowser'> {
+  const build = values['baseline-browser'];
+  if (build !== undefined && values.baseline === undefined)
+    throw new UsageError('--baseline-browser needs --baseline <folder>');
+  return {
+    baseline: values.baseline === undefined ? null : baselineFolder(values.baseline),
+    baselineBrowser: build === undefined ? null : browserBuild(build.trim(), installed, '--baseline-browser'),
+  };
 }
 
 function baselineFolder(text: string): string {

@@ -43,15 +43,18 @@ function stepsTables(allRuns: BenchRun[]): string {
   return `${client}\n\n${portal}\n\n${peaks}`;
 }
 
+/** Runs by the build they ran with. */
 const byBuild = (runs: BenchRun[]) => {
-  const builds = [...new Set(runs.map((run) => run.figures.browser))];
+  const builds = [...new Set(runs.map((run) => run.figures.build))];
   return builds.map((browser) => ({
     browser,
-    runs: runs.filter((run) => run.figures.browser === browser && !run.measurement.skipped),
+    runs: runs.filter((run) => run.figures.build === browser && !run.measurement.skipped),
   }));
 };
 
-const runTitle = (run: BenchRun) => `${run.figures.variant} ${rowLabel(run.figures)}`;
+// Under its own build's heading, a run needs no "(build)".
+const runTitle = (run: BenchRun) =>
+  `${run.figures.variant} ${rowLabel({ ...run.figures, build: run.figures.browser })}`;
 
 /** Memory by kind of process for each build: at the peak (kind xN MB), and each kind's own highest. */
 export function memoryText(runs: BenchRun[]): string {

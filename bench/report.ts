@@ -7,7 +7,7 @@ import { VEHICLE_ROUTES, VEHICLE_STEPS, type RunFigures } from './figures.ts';
 import type { Machine } from './machine.ts';
 import type { RunMeasurement } from './measure.ts';
 import type { BenchOptions } from './options.ts';
-import { workersLabel } from './plan.ts';
+import { baselineSuffix, workersLabel } from './plan.ts';
 import type { PREDECESSOR, Projection } from './projection.ts';
 import type { TargetResult } from './targets.ts';
 
@@ -63,12 +63,13 @@ export const fixed = (value: number | null | undefined, digits: number) =>
 export function rowLabel(figures: RunFigures): string {
   const mean = figures.skipped ? '' : ` (${fixed(figures.tabs, 1)})`;
   const count = figures.workers === 'auto' ? `auto${mean}` : String(figures.workers);
-  return figures.checkout === 'baseline' ? `${count} base` : count;
+  if (figures.checkout !== 'baseline') return count;
+  return figures.build === figures.browser ? `${count} base` : `${count} base (${figures.build})`;
 }
 
 /** `cacheable, headless-shell, 4 tabs` (`, baseline`). */
 export function runName(figures: RunFigures): string {
-  const base = figures.checkout === 'baseline' ? ', baseline' : '';
+  const base = baselineSuffix(figures.checkout, figures.browser, figures.build);
   return `${figures.variant}, ${figures.browser}, ${workersLabel(figures.workers)}${base}`;
 }
 

@@ -83,6 +83,13 @@ describe('npm run bench: options', () => {
       mkdirSync(join(dir, 'node_modules'));
       assert.equal(parse(['--baseline', dir]).baseline, dir);
       assert.throws(() => parse(['--baseline', join(import.meta.dirname, '..', '..')]), /this checkout/);
+      assert.equal(parse(['--baseline', dir]).baselineBrowser, null, 'the same build as this checkout');
+      assert.deepEqual(parse(['--baseline', dir, '--baseline-browser', 'chromium']).baselineBrowser, CHROMIUM);
+      assert.throws(() => parse(['--baseline-browser', 'chromium']), /needs --baseline/);
+      assert.throws(
+        () => parse(['--baseline', dir, '--baseline-browser', 'playwright']),
+        /--baseline-browser: playwright/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -136,6 +143,17 @@ describe('npm run bench: the runs it plans', () => {
       assert.ok(plan.filter((run) => run.workers === 'auto').every((run) => run.maxWorkers === 4));
       assert.ok(plan.filter((run) => run.workers !== 'auto').every((run) => run.maxWorkers === null));
       assert.equal(planRuns({ ...options, browsers: [SHELL, CHROMIUM] }).length, 12, 'no baseline: half the runs');
+      const onChromium = planRuns({
+        ...options,
+        baseline: '/somewhere',
+        baselineBrowser: CHROMIUM,
+        variants: ['strict'],
+      });
+      assert.equal(runLabel(onChromium[1]!), 'strict, headless-shell, 1 tab, baseline on chromium');
+      assert.deepEqual(
+        onChromium.map((run) => run.build.name),
+        ['headless-shell', 'chromium', 'headless-shell', 'chromium', 'headless-shell', 'chromium'],
+      );
     },
   );
 });

@@ -13,6 +13,7 @@ function run(overrides: Partial<RunFigures> = {}): RunFigures {
   return {
     variant: 'cacheable',
     browser: 'headless-shell',
+    build: overrides.browser ?? 'headless-shell',
     checkout: 'this',
     workers,
     tabs: workers === 'auto' ? 3 : workers,
