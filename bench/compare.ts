@@ -17,6 +17,8 @@ export interface VariantComparison {
 export interface BaselineComparison {
   variant: VariantName;
   browser: string;
+  /** The build the baseline's run used (--baseline-browser), when not `browser`. */
+  baselineBuild: string;
   workers: number | 'auto';
   cpu: { this: number; baseline: number; ratio: number } | null;
   overhead: { this: number; baseline: number } | null;
@@ -81,6 +83,7 @@ export function againstBaseline(runs: RunFigures[]): BaselineComparison[] {
         {
           variant: mine.variant,
           browser: mine.browser,
+          baselineBuild: base.build,
           workers: mine.workers,
           cpu: cpuThis !== null && cpuBase ? { this: cpuThis, baseline: cpuBase, ratio: cpuThis / cpuBase } : null,
           overhead: overThis !== null && overBase !== null ? { this: overThis, baseline: overBase } : null,

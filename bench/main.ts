@@ -44,7 +44,7 @@ function printHeader(options: BenchOptions, machine: Machine): void {
       `bookout benchmark: ${options.vehicles} vehicles, realistic profile x ${options.timeScale}, seed ${options.seed}`,
       `  variants ${options.variants.join(', ')}; builds ${options.browsers.map((b) => b.name).join(', ')}; tabs ${options.tabs.join(',')}${auto}`,
       `  portal capacity: ${capacity.join('; ')}`,
-      `  baseline: ${options.baseline ?? 'none (--baseline <folder>)'}`,
+      `  baseline: ${options.baseline ?? 'none (--baseline <folder>)'}${options.baselineBrowser ? ` on ${options.baselineBrowser.name}` : ''}`,
       `machine: ${machine.cpus} CPUs, ${machine.memoryGb} GB, load ${machine.loadAverageAtStart.join(' ')}, node ${machine.node}`,
       ...machine.browsers.map((build) => `  ${build.name}: ${build.path} (${build.version})`),
       '',
@@ -143,10 +143,16 @@ function printReport(report: BenchReport): void {
   for (const [title, text] of sections) console.log(title ? `\n${title}\n${text}` : `\n${text}`);
 }
 
+/** The builds of this checkout's runs, and the baseline's when it has its own. */
+function buildsUsed(options: BenchOptions) {
+  const builds = [...options.browsers, ...(options.baselineBrowser ? [options.baselineBrowser] : [])];
+  return builds.filter((build, index) => builds.findIndex((other) => other.path === build.path) === index);
+}
+
 async function main(): Promise<number> {
   const options = optionsOrExit('bench', HELP, (argv) => parseOptions(argv));
   const stop = stopOnSignal();
-  const machine = describeMachine(options.browsers);
+  const machine = describeMachine(buildsUsed(options));
   const startedAt = Date.now();
   printHeader(options, machine);
   const { runs, broken } = await measureAll(options, stop.signal);

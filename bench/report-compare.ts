@@ -31,7 +31,8 @@ export function baselineText(comparisons: BaselineComparison[], skipped: BenchRu
     const speed = c.vehiclesPerHour
       ? `${Math.round(c.vehiclesPerHour.this)} vs ${Math.round(c.vehiclesPerHour.baseline)} veh/h`
       : '';
-    return `  ${c.variant}, ${c.browser}, ${workersLabel(c.workers)}: ${cpu}; ${overhead}; ${speed}`;
+    const build = c.baselineBuild === c.browser ? '' : ` (baseline on ${c.baselineBuild})`;
+    return `  ${c.variant}, ${c.browser}${build}, ${workersLabel(c.workers)}: ${cpu}; ${overhead}; ${speed}`;
   });
   const skips = skipped.map((run) => `  ${runName(run.figures)}: skipped (${run.measurement.skipped})`);
   return [...lines, ...skips].join('\n') || '  (no pair of usable runs)';
