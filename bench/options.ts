@@ -72,6 +72,7 @@ Options:
   --time-scale <x>         multiplies the portal's realistic delays   (default ${DEFAULTS.timeScale})
   --seed <n>               seed of the inventory and the delays       (default ${DEFAULTS.seed})
   --variants <list>        portal variants: ${VARIANT_NAMES.join(', ')}         (default ${DEFAULTS.variants.join(',')})
+  --variant <name>         one variant only (the same as --variants <name>)
   --browsers <list>        builds: ${BUILD_NAMES}, or paths  (default every one installed)
   --auto                   also a run with WORKERS=auto per variant and build (MAX_WORKERS = the most tabs)
   --pdf-capacity <n>       PDFs the portal generates at once          (default ${DEFAULTS.pdfCapacity})
@@ -100,6 +101,7 @@ const OPTIONS = {
   'load-knee': { type: 'string' },
   seed: { type: 'string' },
   variants: { type: 'string' },
+  variant: { type: 'string' },
   browsers: { type: 'string' },
   auto: { type: 'boolean' },
   baseline: { type: 'string' },
@@ -127,7 +129,7 @@ export function parseOptions(argv: string[], now = new Date(), installed = insta
     vehicles: number('vehicles', quick ? QUICK.vehicles : DEFAULTS.vehicles, 1, 20_000),
     timeScale: values['time-scale'] === undefined ? DEFAULTS.timeScale : timeScale(values['time-scale']),
     seed: number('seed', DEFAULTS.seed, 0, 2 ** 31 - 1),
-    variants: values.variants === undefined ? DEFAULTS.variants : variantList(values.variants),
+    variants: variants(values),
     browsers: browsers(values.browsers, installed, quick),
     auto: values.auto === true,
     ...capacity(values),
@@ -174,6 +176,14 @@ function tabList(text: string): number[] {
   const tabs = text.split(',').map((part) => wholeNumber('--tabs', part.trim(), 1, MAX_TABS));
   if (new Set(tabs).size !== tabs.length) throw new UsageError(`--tabs lists a tab count twice: "${text}"`);
   return tabs;
+}
+
+/** --variant <name> (one, as before --variants) still works: sim/README.md and older notes use it. */
+function variants(values: Values): VariantName[] {
+  if (values.variant !== undefined && values.variants !== undefined)
+    throw new UsageError('--variant and --variants: give one of them');
+  if (values.variant !== undefined) return [variantName(values.variant.trim())];
+  return values.variants === undefined ? DEFAULTS.variants : variantList(values.variants);
 }
 
 function variantList(text: string): VariantName[] {

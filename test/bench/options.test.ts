@@ -45,6 +45,8 @@ describe('npm run bench: options', () => {
     assert.deepEqual(parse(['--variants', 'strict,cacheable']).variants, ['strict', 'cacheable']);
     assert.deepEqual(parse(['--browsers', 'chromium,headless-shell']).browsers, [CHROMIUM, SHELL]);
     assert.throws(() => parse(['--variants', 'cacheable,cacheable']), /twice/);
+    assert.deepEqual(parse(['--variant', 'strict']).variants, ['strict'], '--variant, as before, still works');
+    assert.throws(() => parse(['--variant', 'strict', '--variants', 'cacheable']), /give one of them/);
     assert.throws(() => parse(['--variants', 'loose']), /--variants must be cacheable or strict/);
     assert.throws(() => parse(['--browsers', 'firefox']), /unknown build "firefox"/);
     assert.throws(() => parse(['--browsers', 'playwright']), /playwright is not installed here/);
