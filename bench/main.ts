@@ -47,9 +47,18 @@ function printHeader(options: BenchOptions, machine: Machine): void {
       `  baseline: ${options.baseline ?? 'none (--baseline <folder>)'}${options.baselineBrowser ? ` on ${options.baselineBrowser.name}` : ''}`,
       `machine: ${machine.cpus} CPUs, ${machine.memoryGb} GB, load ${machine.loadAverageAtStart.join(' ')}, node ${machine.node}`,
       ...machine.browsers.map((build) => `  ${build.name}: ${build.path} (${build.version})`),
+      ...busyWarning(machine),
       '',
     ].join('\n'),
   );
+}
+
+function busyWarning(machine: Machine): string[] {
+  const load = machine.loadAverageAtStart[0] ?? 0;
+  if (load < machine.cpus) return [];
+  return [
+    `  WARNING: the machine is busy already (load ${load} on ${machine.cpus} CPUs): the figures will be slower than on a quiet one`,
+  ];
 }
 
 /** Every planned run in turn; stops early on Ctrl-C or when the harness itself fails. */
