@@ -55,9 +55,10 @@ function autoRunText(run: BenchRun, comparisons: AutoComparison[]): string {
     ? `${fixed(versus.ratio, 2)} of the best fixed (${workersLabel(versus.best.tabs)}, ${Math.round(versus.best.vehiclesPerHour)} veh/h)`
     : 'no fixed run to compare with';
   const timeline = auto.timeline.map((point) => `${point.tabs} at ${point.atS} s`).join(' -> ') || '-';
+  const changes = (count: number) => `${count} change${count === 1 ? '' : 's'}`;
   const told = auto.changes.agree
-    ? `${auto.changes.log} changes (log and metrics.json agree)`
-    : `log ${auto.changes.log} changes, metrics.json ${auto.changes.metrics}: they DIFFER`;
+    ? `${changes(auto.changes.log)} (log and metrics.json agree)`
+    : `log ${changes(auto.changes.log)}, metrics.json ${changes(auto.changes.metrics)}: they DIFFER`;
   const lines = [
     `  ${runName(figures)}: ${fixed(figures.vehiclesPerHour, 0)} veh/h = ${best}`,
     `    tabs over time (s from the first vehicle): ${timeline}`,
