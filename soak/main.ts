@@ -21,6 +21,9 @@ import { disruptionPlan, portalFaults, productSettings, type Disruption } from '
 import { checksTable, memoryFlatness, memoryTable, type ProgressPoint } from './report.ts';
 
 /** Everything one soak run observes while it goes. */
+/** A hang must not cost a vehicle more than this (the watchdog's limit follows each step's own timings). */
+const HANG_COST_LIMIT_S = 15;
+
 class Soak {
   readonly options: SoakOptions;
   readonly portal: SimPortal;
@@ -110,6 +113,18 @@ class Soak {
     );
   }
 
+  /** Seconds each hang cost before bookout gave up on the answer, from bookout.log. */
+  hangCosts(): number[] {
+    let log = '';
+    try {
+      log = readFileSync(join(runFolderOf(this.downloads), 'run_data', 'bookout.log'), 'utf8');
+    } catch {
+      return [];
+    }
+    const costs = [...log.matchAll(/no answer for (\d+) s|timed out after (\d+) s|nothing happened within (\d+) s/g)];
+    return costs.map((match) => Number(match[1] ?? match[2] ?? match[3]));
+  }
+
   /** The last run's metrics.json (null when it has none). */
   metrics(): {
     attempts_lost_to_own_errors: number;
@@ -137,6 +152,8 @@ class Soak {
     const flat = memoryFlatness(this.samples);
     const metrics = this.metrics();
     const lost = metrics?.attempts_lost_to_own_errors;
+    const hangs = this.hangCosts();
+    const worstHang = Math.max(0, ...hangs);
     return [
       { name: 'the last run ended with exit code 0', ok: last.code === 0, detail: `exit ${last.code ?? last.signal}` },
       ...outcome,
@@ -149,6 +166,11 @@ class Soak {
         name: "no vehicle's retry spent on bookout's or a tab's own error",
         ok: lost === 0,
         detail: lost === undefined ? 'no metrics.json' : `${lost} lost`,
+      },
+      {
+        name: `every hang cost less than ${HANG_COST_LIMIT_S} s`,
+        ok: worstHang < HANG_COST_LIMIT_S,
+        detail: hangs.length ? `${hangs.length} hangs, the worst ${worstHang} s` : 'no hang noticed',
       },
       {
         name: 'nothing proven before a kill was downloaded again',
@@ -195,7 +217,7 @@ function minutes(ms: number): string {
 
 async function main(): Promise<number> {
   const options = optionsOrExit('soak', HELP, (argv) => parseOptions(argv));
-  const faults = portalFaults(options.vehicles);
+  const faults = portalFaults(options.vehicles, options.mix);
   const portal = await startPortal({
     vehicles: options.vehicles,
     seed: options.seed,

@@ -44,7 +44,7 @@ interface PausedEvent {
  * Fetch domain). Playwright's routes are not used on purpose: with a route, Playwright turns the
  * HTTP cache off (every page would load all its scripts again) and sends every request of every
  * tab through node. Here the browser pauses only what a rule names: resource types to block, and
- * document requests, of which the ones whose URL matches a held pattern are held.
+ * the document requests whose URL contains a held part; everything else never waits for node.
  *
  * A held request is not sent by the browser: its tab shows a small page whose title carries a
  * token, and the code that owns that tab claims the request by the token and sends it itself, with
@@ -56,7 +56,8 @@ interface PausedEvent {
 export class RequestInterceptor {
   #session: CDPSession | null = null;
   #blockedTypes: ResourceType[] = [];
-  #heldPatterns: RegExp[] = [];
+  /** Parts of the URLs of document requests to hold. */
+  #heldParts: string[] = [];
   #held = new Map<string, HeldRequest>();
 
   /** Starts intercepting in `browser` with the current rules. */
@@ -72,10 +73,10 @@ export class RequestInterceptor {
     await this.#apply();
   }
 
-  /** Document requests whose URL matches `url` are held from now on (see the class comment). */
-  async holdDocuments(url: RegExp): Promise<void> {
-    if (this.#heldPatterns.some((pattern) => pattern.source === url.source && pattern.flags === url.flags)) return;
-    this.#heldPatterns.push(url);
+  /** Document requests whose URL contains `part` are held from now on (see the class comment). */
+  async holdDocuments(part: string): Promise<void> {
+    if (this.#heldParts.includes(part)) return;
+    this.#heldParts.push(part);
     await this.#apply();
   }
 
@@ -88,9 +89,14 @@ export class RequestInterceptor {
 
   async #apply(): Promise<void> {
     if (!this.#session) return;
-    const types = [...this.#blockedTypes, ...(this.#heldPatterns.length ? ['Document' as const] : [])];
-    const patterns = types.map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
-    await this.#session.send('Fetch.enable', { patterns });
+    // Only what a rule names pauses: every other request (other documents included) goes on unseen.
+    const blocked = this.#blockedTypes.map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
+    const held = this.#heldParts.map((part) => ({
+      urlPattern: `*${part}*`,
+      resourceType: 'Document' as const,
+      requestStage: 'Request' as const,
+    }));
+    await this.#session.send('Fetch.enable', { patterns: [...blocked, ...held] });
   }
 
   async #onPaused(event: PausedEvent): Promise<void> {
@@ -101,7 +107,7 @@ export class RequestInterceptor {
         await session.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'BlockedByClient' });
       } else if (
         event.resourceType === 'Document' &&
-        this.#heldPatterns.some((pattern) => pattern.test(event.request.url))
+        this.#heldParts.some((part) => event.request.url.includes(part))
       ) {
         await session.send('Fetch.fulfillRequest', this.#hold(event));
       } else {

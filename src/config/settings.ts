@@ -25,7 +25,7 @@ export interface Settings {
   browserPath: string | undefined;
   pauseBetweenVehiclesMs: number;
   recycleTabEvery: number;
-  /** A step is never taken for a hang before this; beyond it, a multiple of the step's observed p99 decides. */
+  /** A step is never taken for a hang before this; beyond it, a multiple of the step's observed p90 decides. */
   hangFloorMs: number;
   /** After the queue drains, vehicles that failed for a passing reason get one more round. */
   finalSweep: boolean;
@@ -262,7 +262,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'HANG_FLOOR',
     flag: 'hangFloor',
     placeholder: '<seconds>',
-    description: "Seconds a step may always take; beyond it, 4 x the step's own p99 (at most STALL_TIMEOUT) is a hang",
+    description: "Seconds a step may always take; beyond it, 6 x the step's own p90 (at most STALL_TIMEOUT) is a hang",
     defaultText: '5',
     parse: seconds(1, 3600),
     fallback: 5000,
@@ -270,7 +270,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
   finalSweep: {
     key: 'finalSweep',
     env: 'FINAL_SWEEP',
-    description: 'Give vehicles that failed for a passing reason one more round at the end',
+    description: 'Give vehicles that failed for a passing reason more rounds at the end (up to 3)',
     defaultText: 'true',
     parse: boolean,
     fallback: true,
@@ -280,7 +280,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'SWEEP_COOLDOWN',
     flag: 'sweepCooldown',
     placeholder: '<seconds>',
-    description: 'Seconds to wait before the final sweep',
+    description: 'Seconds to wait before each round of the final sweep',
     defaultText: '30',
     parse: seconds(0, 3600),
     fallback: 30_000,

@@ -349,6 +349,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   async #succeeded(worker: WorkerState<S, T>, running: RunningTask<T>, result: R): Promise<void> {
     this.#recordStepEnd(worker);
     worker.failuresInRow = 0;
+    this.#storm.record(Date.now(), false);
     const durationMs = Date.now() - running.startedAt;
     if (await this.#write(() => this.#parts.queue.complete(running.task, result))) {
       this.options.autoscale?.controller.taskDone(durationMs);
@@ -437,7 +438,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     if (!isCounted(failure.kind) || this.#storm.isRaging(Date.now())) {
       if (task.freeRetries < this.options.maxFreeRetries) return this.#retryUncounted(worker, running, failure);
     }
-    if (this.#storm.record(Date.now())) this.#pauseForStorm();
+    if (this.#storm.record(Date.now(), true)) this.#pauseForStorm();
     await this.#retryCounted(worker, task, failure);
   }
 

@@ -13,7 +13,7 @@ import type { ConsoleOutput, Log } from '../ui/console.ts';
 import { MachineLoad } from '../system/machine-load.ts';
 import { ProgressDisplay } from '../ui/progress.ts';
 import { DownloadJob } from './download-job.ts';
-import { AUTO_START_TABS, NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
+import { AUTO_START_TABS, NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS, SWEEP_ROUNDS } from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
 import { tell, type RunObserver } from './run-observer.ts';
@@ -40,7 +40,10 @@ export interface DownloadDeps {
   observer?: RunObserver;
 }
 
-/** Every pending vehicle, then one more round for those that failed for a passing reason (the final sweep). */
+/**
+ * Every pending vehicle, then the final sweep: rounds for those that failed for a passing reason,
+ * each after a cool-down, while a round still gets some of them done (at most SWEEP_ROUNDS).
+ */
 export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
   const { settings } = setup;
   const concurrency =
@@ -48,16 +51,20 @@ export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
       ? new ConcurrencyController({ max: settings.maxWorkers, start: AUTO_START_TABS })
       : undefined;
   const deps: PoolDeps = { ...setup, concurrency, machine: new MachineLoad() };
-  const result = await runPool(deps);
-  if (result.reason !== 'finished' || !deps.settings.finalSweep) return result;
-  const cooldown = deps.settings.sweepCooldownMs;
-  const again = deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
-  if (again.length === 0) return result;
-  const seconds = Math.round(cooldown / 1000);
-  deps.log.info(
-    `final sweep: ${again.length} vehicles that failed for a passing reason get one more try in ${seconds} s`,
-  );
-  return runPool(deps);
+  let result = await runPool(deps);
+  let left = Number.POSITIVE_INFINITY;
+  for (let round = 1; round <= SWEEP_ROUNDS && result.reason === 'finished' && settings.finalSweep; round += 1) {
+    const cooldown = settings.sweepCooldownMs;
+    const again = deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
+    if (again.length === 0 || again.length >= left) break; // nothing to sweep, or the last round got none done
+    left = again.length;
+    const seconds = Math.round(cooldown / 1000);
+    deps.log.info(
+      `final sweep ${round}: ${again.length} vehicles that failed for a passing reason get one more try in ${seconds} s`,
+    );
+    result = await runPool(deps);
+  }
+  return result;
 }
 
 /** What one round of the pool needs: the run's parts, and the tab count's controller when it is automatic. */

@@ -20,6 +20,8 @@ export const STOP_LOGOUT_WITHIN_MS = 8000;
 export const QUICK_LOGOUT_WITHIN_MS = 2_000;
 /** No vehicle finished for this long while work is left: the tabs are replaced; twice in a row: the run stops. */
 export const NO_PROGRESS_LIMIT_MS = 10 * 60_000;
+/** Rounds of the final sweep at most (each one more try for the vehicles that failed for a passing reason). */
+export const SWEEP_ROUNDS = 3;
 /** Failure kinds whose vehicles get one more round in the final sweep (everything but the vehicle's own). */
 export const SWEEP_KINDS = ['transient', 'hang', 'slot', 'internal', 'session', 'throttled', 'unavailable', 'browser'];
 /** The run's state files (checkpoint, metrics, tracking) are written again this often while it works. */

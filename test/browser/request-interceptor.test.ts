@@ -56,7 +56,7 @@ describe('request rules of the browser', () => {
   before(async () => {
     site = await startServer();
     host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
-    await host.interceptor.holdDocuments(/GetPdfReport/);
+    await host.interceptor.holdDocuments('GetPdfReport');
     await host.start();
   });
   after(async () => {

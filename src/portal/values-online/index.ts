@@ -11,6 +11,8 @@ import { ValuesOnlineSession } from './session.ts';
 
 /** The inventory export may take this long (the portal builds the whole file first). */
 const EXPORT_TIMEOUT_MS = 300_000;
+/** One step of the control tab (a page, the login, the license) may take this long: an answer that never comes costs no more. */
+const CONTROL_STEP_TIMEOUT_MS = 30_000;
 /** One probe of an unreachable portal may take this long. */
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -30,7 +32,7 @@ class ValuesOnline implements Portal {
       newPage: () => deps.context().newPage(),
       isBrowserAlive: deps.isBrowserAlive,
       events: deps.events,
-      timeoutMs: Math.min(deps.stepTimeoutMs, 120_000),
+      timeoutMs: Math.min(deps.stepTimeoutMs, CONTROL_STEP_TIMEOUT_MS),
     });
   }
 

@@ -8,7 +8,7 @@ import {
 import { failureFromNetworkError } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import { awaitTitle } from './in-page.ts';
-import { PDF_URL_PATTERN } from './selectors.ts';
+import { PDF_URL_PART } from './selectors.ts';
 
 /**
  * Gets each report PDF exactly once, whatever the portal and the browser would do with it.
@@ -30,7 +30,7 @@ export class PdfCapture {
 
   /** Holds the report requests of every tab of the browser from now on. */
   install(): Promise<void> {
-    return this.#interceptor.holdDocuments(PDF_URL_PATTERN);
+    return this.#interceptor.holdDocuments(PDF_URL_PART);
   }
 
   /** The report behind `popup` (a popup opened by the caller's own tab), its bytes whole. */

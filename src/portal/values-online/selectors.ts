@@ -8,7 +8,7 @@ export const PATHS = {
 };
 
 /** The report URL always contains this; the rest of it is unknown. */
-export const PDF_URL_PATTERN = /GetPdfReport/i;
+export const PDF_URL_PART = 'GetPdfReport';
 
 export const SELECTORS = {
   username: '#usernameInput',

@@ -37,7 +37,10 @@ export class ValuesOnlineSession {
 
   /** The control tab, opened again when it was closed (for example by a browser relaunch). */
   async controlPage(): Promise<Page> {
-    if (!this.#page || this.#page.isClosed()) this.#page = await this.#deps.newPage();
+    if (!this.#page || this.#page.isClosed()) {
+      this.#page = await this.#deps.newPage();
+      this.#page.setDefaultTimeout(this.#deps.timeoutMs);
+    }
     return this.#page;
   }
 
