@@ -39,7 +39,8 @@ export function examplesHelp(examples: ReadonlyArray<readonly [string, string]>)
 
 export const EXIT_CODES_HELP = wrapped(
   'Exit codes: 0 all vehicles done, 1 some vehicles failed (see failures.csv), 2 bad settings or input, ' +
-    '3 login refused, 4 stopped by a problem (message printed), 130 interrupted (Ctrl-C).',
+    '3 login refused, 4 stopped by a problem (message printed), 5 the portal has changed (bookout needs an ' +
+    'update), 130 interrupted (Ctrl-C).',
 );
 
 /** After `run --help`: the settings that have no flag, where settings come from, examples, exit codes. */

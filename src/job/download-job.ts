@@ -49,6 +49,14 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
 
   #proofFailure(reference: string, proof: ProofFailure): TaskFailure {
     if (proof.problem === 'other-vehicle') this.#events.wrongVehicle(reference, proof.reason);
+    // A whole, readable report that names no vehicle at all: the portal's reports are not what bookout knows.
+    if (proof.problem === 'no-reference') {
+      const label = this.#store.identity.name;
+      return new TaskFailure(
+        'changed',
+        `proving the PDF: report PDF: names its vehicle after "${label}": different; ${proof.reason}`,
+      );
+    }
     return new TaskFailure('transient', `PDF rejected: ${proof.reason}`);
   }
 }

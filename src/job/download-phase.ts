@@ -11,7 +11,7 @@ import type { SavedPdf, VehicleTask } from '../records.ts';
 import type { ConsoleOutput, Log } from '../ui/console.ts';
 import { ProgressDisplay } from '../ui/progress.ts';
 import { DownloadJob } from './download-job.ts';
-import { NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
+import { CHANGED_IN_A_ROW, NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
 import { tell, type RunObserver } from './run-observer.ts';
@@ -122,6 +122,7 @@ function newPool(deps: DownloadDeps): Pool {
     retryDelayMs: deps.recovery.retryDelayMs,
     pauseBetweenTasksMs: settings.pauseBetweenVehiclesMs,
     recycleSlotEvery: settings.recycleTabEvery,
+    maxChangedInRow: CHANGED_IN_A_ROW,
     stepTimings: deps.timings,
   };
   const onListenerError = (error: unknown, event: { type: string }) =>

@@ -21,6 +21,21 @@ export const QUICK_LOGOUT_WITHIN_MS = 2_000;
 /** No vehicle finished for this long while work is left: the tabs are replaced; twice in a row: the run stops. */
 export const NO_PROGRESS_LIMIT_MS = 10 * 60_000;
 /** Failure kinds whose vehicles get one more round in the final sweep (everything but the vehicle's own). */
-export const SWEEP_KINDS = ['transient', 'hang', 'slot', 'internal', 'session', 'throttled', 'unavailable', 'browser'];
+export const SWEEP_KINDS = [
+  'transient',
+  'hang',
+  'slot',
+  'internal',
+  'session',
+  'throttled',
+  'unavailable',
+  'browser',
+  'changed',
+];
+/**
+ * Vehicles in a row whose pages lack what bookout knows of them (the portal has changed) before the
+ * run stops, instead of trying every vehicle.
+ */
+export const CHANGED_IN_A_ROW = 3;
 /** The run's state files (checkpoint, metrics, tracking) are written again this often while it works. */
 export const STATE_FILES_EVERY_MS = 30_000;

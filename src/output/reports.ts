@@ -19,6 +19,7 @@ export const CAUSES: Record<string, string> = {
   browser: 'browser',
   slot: 'tab',
   internal: 'bookout (a bug)',
+  changed: 'portal changed',
   fatal: 'run stopped',
 };
 
