@@ -37,5 +37,11 @@ export const SWEEP_KINDS = [
  * run stops, instead of trying every vehicle.
  */
 export const CHANGED_IN_A_ROW = 3;
+/** Error snapshots (a failed attempt's page, HTML and PNG) of each kind of failure, at most; and in all. */
+export const SNAPSHOTS_PER_KIND = 3;
+export const SNAPSHOTS_PER_RUN = 50;
+/** Taking one snapshot may take this long; writing it a little more. The attempt never waits beyond that. */
+export const SNAPSHOT_WITHIN_MS = 3000;
+export const SNAPSHOT_AND_WRITE_WITHIN_MS = 5000;
 /** The run's state files (checkpoint, metrics, tracking) are written again this often while it works. */
 export const STATE_FILES_EVERY_MS = 30_000;

@@ -21,10 +21,22 @@ export interface InventoryExport {
   clearedFilter: boolean;
 }
 
+/** What a tab shows, as evidence of a failure: its page without scripts and secrets, and a screenshot. */
+export interface PageSnapshot {
+  /** The page's HTML: no script, no password or hidden field's value, no cookie value, no credential. */
+  html: string;
+  /** Null when a screenshot could not be taken, or must not be (a password typed in). */
+  png: Buffer | null;
+  /** The page's address without its query (which may carry tokens). */
+  address: string;
+}
+
 /** One worker tab: downloads one vehicle's report at a time. */
 export interface ReportTab extends Slot {
   /** The report PDF bytes of `reference`, fetched once; not yet proven. Steps are reported to `attempt`. */
   downloadReport(reference: string, attempt: TaskContext): Promise<Buffer>;
+  /** What the tab shows now, within `withinMs`; null when nothing can be taken (a closed or crashed tab). */
+  snapshot(withinMs: number): Promise<PageSnapshot | null>;
 }
 
 /** One fact of the portal's pages that the adapter relies on, as `check` found it. */

@@ -84,9 +84,12 @@ class ValuesOnline implements Portal {
 
   async newTab(): Promise<ReportTab> {
     const page = await this.#deps.context().newPage();
+    const { username, password } = this.#deps.credentials;
+    const cookieValues = async () => (await this.#deps.context().cookies()).map((cookie) => cookie.value);
     return new VehicleReportTab(page, this.#capture, {
       origin: this.#deps.origin,
       stepTimeoutMs: this.#deps.stepTimeoutMs,
+      secrets: { credentials: [username, password], cookieValues },
     });
   }
 

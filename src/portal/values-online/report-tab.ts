@@ -1,13 +1,14 @@
 import type { Page } from 'playwright-core';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import type { TaskContext } from '../../engine/types.ts';
-import type { ReportTab } from '../portal.ts';
+import type { PageSnapshot, ReportTab } from '../portal.ts';
 import { clickIn, type Target } from './in-page.ts';
 import { filterGrid, openExactRow } from './inventory-page.ts';
 import { expectLanding, failFastOnErrors, sessionLost, waitForLanding } from './landing.ts';
 import { followActivity } from './page-facts.ts';
 import type { PdfCapture } from './pdf-capture.ts';
 import { PATHS, SELECTORS, type FactName } from './selectors.ts';
+import { snapshotPage, type SnapshotSecrets } from './snapshot.ts';
 
 /** Going back to the inventory gives way to opening it afresh when it takes longer than this. */
 const BACK_TIMEOUT_MS = 10_000;
@@ -18,6 +19,8 @@ export interface TabSettings {
   origin: string;
   /** Upper bound of any single wait on the page (the engine's timeouts are the real limits). */
   stepTimeoutMs: number;
+  /** What a snapshot of the tab must not show. */
+  secrets: SnapshotSecrets;
 }
 
 /**
@@ -62,6 +65,11 @@ export class VehicleReportTab implements ReportTab {
   async dispose(): Promise<void> {
     await this.#closePopups();
     await this.page.close().catch(() => undefined);
+  }
+
+  snapshot(withinMs: number): Promise<PageSnapshot | null> {
+    if (!this.isUsable()) return Promise.resolve(null);
+    return snapshotPage(this.page, this.#settings.secrets, withinMs);
   }
 
   /** Leaves whatever the last attempt left (a navigation still loading, a popup) for an empty page. */
