@@ -65,13 +65,30 @@ async function within<V>(work: Promise<V>, ms: number): Promise<V | null> {
   }
 }
 
-/** Every way a secret may be written in a page: as it is, URL-encoded, HTML-escaped. */
+/**
+ * Every way a secret may be written in the serialized page: as it is, URL-encoded, JSON-escaped,
+ * and as the HTML serializer writes it in text (&, <, > escaped) and in attributes (&, " and, in
+ * newer browsers, < and > escaped).
+ */
 function spellings(secret: string): string[] {
-  const escaped = secret.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-  return [...new Set([secret, encodeURIComponent(secret), escaped])];
+  const escaped = (characters: string) =>
+    secret.replace(/[&<>"'\u00a0]/g, (c) =>
+      characters.includes(c)
+        ? { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '\u00a0': '&nbsp;' }[c]!
+        : c,
+    );
+  const nbsp = '\u00a0';
+  return [
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      JSON.stringify(secret).slice(1, -1),
+      escaped(`&<>${nbsp}`),
+      escaped(`&"${nbsp}`),
+      escaped(`&"<>${nbsp}`),
+      escaped(`&<>"'${nbsp}`),
+    ]),
+  ];
 }
 
 /** `html` with every spelling of each secret replaced, longest first. */
