@@ -117,13 +117,13 @@ class Checker {
       await failFastOnErrors(page, 'opening the start page', () =>
         page.goto(session.url(PATHS.start), { waitUntil: 'domcontentloaded', timeout: stepTimeoutMs }),
       );
+      // The login form, or the header of a page of a session still open.
       const wait = { timeoutMs: stepTimeoutMs, fact: 'username' as const, settleMs: SESSION_SETTLE_MS };
-      const landing = await waitForLanding(page, SELECTORS.username, wait);
-      if (landing === 'expected' || landing === 'login') return;
+      const landing = await waitForLanding(page, SELECTORS.logoutButton, wait);
+      if (landing === 'login') return;
       // A login form whose fields are not the known ones: the caller says which.
-      if ((await page.locator("input[type='password']").count()) > 0) return;
-      const open = landing === 'license' || (await page.locator(SELECTORS.logoutButton).count()) > 0;
-      if (!open || round > 0) {
+      if (landing === 'settled' && (await page.locator("input[type='password']").count()) > 0) return;
+      if (landing === 'settled' || round > 0) {
         const failure = await missingFact(page, 'username', 'opening the start page');
         if (failure instanceof PageChanged)
           throw new PageChanged('startPage', 'opening the start page', failure.instead);
