@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Page, Response } from 'playwright-core';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost, waitForLanding } from './landing.ts';
@@ -47,6 +48,8 @@ export async function exportInventoryCsv(page: Page, path: string, timeoutMs: nu
     const failure = await download.failure();
     if (failure) throw new TaskFailure('transient', `the inventory download failed: ${failure}`);
     await download.saveAs(path);
+    // Even an empty inventory has a header row: an empty file is a download that went wrong.
+    if ((await stat(path)).size === 0) throw new TaskFailure('transient', 'the inventory download was empty');
   });
 }
 
