@@ -54,6 +54,7 @@ export async function checkCommand(
     }
   }
   output.line();
+  for (const note of check?.notes ?? []) output.line(`Note: ${note}`);
   for (const file of outcome.kept) output.line(`kept ${file}`);
   if (outcome.logoutProblem) {
     output.line(`could not log out (${outcome.logoutProblem}); the next run takes the session back`);

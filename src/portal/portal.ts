@@ -83,6 +83,8 @@ export interface PortalCheck {
   steps: CheckedStep[];
   /** A failure that is not a fact of the pages (an error answer, no answer in time): the check could not finish. */
   problem?: string;
+  /** What else the user should know ("a session left open by an earlier run was logged out first"). */
+  notes: string[];
   /** The vehicle whose report was made, and the report (proven or not). */
   reference?: string;
   pdf?: Buffer;

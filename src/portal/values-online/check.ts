@@ -38,6 +38,7 @@ class Checker {
   #facts = new Map<FactName, CheckedFact>();
   #steps: CheckedStep[] = [];
   #problem: string | undefined;
+  #notes: string[] = [];
   #result: Pick<PortalCheck, 'reference' | 'pdf' | 'csvSaved' | 'loggedOut'> = { csvSaved: false, loggedOut: false };
 
   constructor(parts: CheckParts, request: CheckRequest) {
@@ -63,7 +64,8 @@ class Checker {
     }
     if (sessionOpen) await this.#logout();
     for (const fact of this.#facts.values()) if (fact.status === 'not checked') fact.detail ??= NOT_REACHED;
-    return { facts: [...this.#facts.values()], steps: this.#steps, problem: this.#problem, ...this.#result };
+    const { facts, steps, notes } = { facts: [...this.#facts.values()], steps: this.#steps, notes: this.#notes };
+    return { facts, steps, notes, problem: this.#problem, ...this.#result };
   }
 
   #set(name: FactName, status: CheckedFact['status'], detail?: string): void {
@@ -130,6 +132,7 @@ class Checker {
         throw failure;
       }
       await session.logout(stepTimeoutMs);
+      this.#notes.push('a session left open by an earlier run was logged out first');
     }
   }
 
