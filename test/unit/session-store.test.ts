@@ -26,26 +26,30 @@ describe('the per-user session store', { timeout: 10_000 }, () => {
   });
   afterEach(() => rmSync(state, { recursive: true, force: true }));
 
-  it('keeps one session per portal and user, whatever the download folder, and forgets it at logout', () => {
+  it('keeps one session per portal and user, whatever the download folder, and forgets it at logout', async () => {
     const store = new SessionStore(state, origin, 'dealer1');
-    store.save([cookie]);
-    assert.deepEqual(new SessionStore(state, origin, 'dealer1').load(), [cookie], 'another run finds it');
-    assert.equal(new SessionStore(state, origin, 'dealer2').load(), null, 'another user does not');
-    assert.equal(new SessionStore(state, 'https://other.example', 'dealer1').load(), null, 'nor another portal');
+    await store.save([cookie]);
+    assert.deepEqual(await new SessionStore(state, origin, 'dealer1').load(), [cookie], 'another run finds it');
+    assert.equal(await new SessionStore(state, origin, 'dealer2').load(), null, 'another user does not');
+    assert.equal(await new SessionStore(state, 'https://other.example', 'dealer1').load(), null, 'nor another portal');
     store.clear();
-    assert.equal(store.load(), null);
+    assert.equal(await store.load(), null);
   });
 
-  it('the sealed session cannot be opened with the right password alone: it needs the key kept apart', () => {
+  it('the sealed session cannot be opened with the right password alone: it needs the key kept apart', async () => {
     const store = new SessionStore(state, origin, 'dealer1');
-    store.save([cookie]);
+    await store.save([cookie]);
     const sealed = readFileSync(store.file);
     assert.equal(sealed.includes('live-session-cookie'), false);
     const account = `${origin}\ndealer1`;
     const fromPassword = scryptSync(`dealer1\nthe-right-password\n${origin}`, 'salt', 32);
     assert.equal(unsealCookies(sealed, fromPassword, account), null, 'a key derived from the credentials');
     rmSync(join(state, 'keys'), { recursive: true });
-    assert.equal(store.load(), null, 'without the key file the session is useless');
+    assert.equal(
+      await new SessionStore(state, origin, 'dealer1').load(),
+      null,
+      'without the key file the session is useless',
+    );
     if (process.platform !== 'win32') assert.equal(statSync(store.file).mode & 0o777, 0o600);
   });
 });
