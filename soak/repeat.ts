@@ -42,7 +42,10 @@ function runOnce(): Promise<{ code: number | null; ms: number; summary: string; 
   return new Promise((resolve) =>
     child.on('close', (code) => {
       const lines = output.split('\n').filter((line) => /^\s*[✔✖] /.test(line) && !/^\S/.test(line));
-      const why = output.split('\n').filter((line) => /AssertionError|Error: |^\s+at .*test\.ts/.test(line)).slice(0, 6);
+      const why = output
+        .split('\n')
+        .filter((line) => /AssertionError|Error: |^\s+at .*test\.ts/.test(line))
+        .slice(0, 6);
       resolve({ code, ms: Date.now() - started, summary: lines.map((line) => line.trim()).join('; '), why });
     }),
   );

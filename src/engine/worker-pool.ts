@@ -38,6 +38,13 @@ export interface PoolOptions {
   abandonGraceMs: number;
   /** While the run stops, closing a slot and winding its work down may take this long in all. Default 2000 ms. */
   stopGraceMs: number;
+  /**
+   * Tasks that fail in a row because the server's pages are not what the job knows (kind `changed`,
+   * with no success in between) before the run stops; 0 never stops. Default 3.
+   */
+  maxChangedInRow: number;
+  /** How long taking the evidence of a failure from its slot may take (see PoolParts.evidence). Default 5000 ms. */
+  evidenceTimeoutMs: number;
   /** Step durations, for hang detection (shared with the watchdog). Default: a new one. */
   stepTimings: StepTimings;
   /**
@@ -62,6 +69,8 @@ export const poolDefaults: Omit<PoolOptions, 'stepTimings' | 'autoscale'> = {
   maxSlotFailures: 5,
   abandonGraceMs: 10_000,
   stopGraceMs: 2000,
+  maxChangedInRow: 3,
+  evidenceTimeoutMs: 5000,
 };
 
 export interface WorkerView {
@@ -78,7 +87,10 @@ export interface WorkerView {
 }
 
 export interface PoolResult {
-  /** `finished`: nothing left to do; `stopped`: stop() was called; `fatal`: a fatal failure ended the run. */
+  /**
+   * `finished`: nothing left to do; `stopped`: stop() was called; `fatal`: a failure ended the run
+   * (of kind `fatal`, or `changed` when the server's pages changed).
+   */
   reason: 'finished' | 'stopped' | 'fatal';
   fatal?: TaskFailure;
 }
@@ -89,6 +101,8 @@ interface RunningTask<T> {
   startedAt: number;
   epoch: number;
   leasedUntil: number;
+  /** The failure's evidence was taken (or skipped) already. */
+  evidenceTaken?: boolean;
 }
 
 interface WorkerState<S, T> {
@@ -109,6 +123,21 @@ export interface PoolParts<T extends Task, S extends Slot, R> {
   recovery: RecoveryHooks;
   /** Turns an unexpected error into a TaskFailure. Default: internal (a bug). */
   classify?: (error: unknown) => TaskFailure;
+  /**
+   * Called once per failed task with its slot, before the slot is reset or replaced: what the slot
+   * still shows is evidence of the failure (a snapshot of a tab, say). Bounded by `evidenceTimeoutMs`;
+   * its errors are ignored and never change the task's outcome. Not called while the run stops.
+   */
+  evidence?: (failure: TaskFailure, at: FailureScene<T, S>) => Promise<void>;
+}
+
+/** Where a task failed: on which worker's slot, in which step. */
+export interface FailureScene<T extends Task, S extends Slot> {
+  task: T;
+  slot: S;
+  worker: number;
+  /** The step the task was in when it failed. */
+  step: string | undefined;
 }
 
 /**
@@ -128,6 +157,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   #fatal: TaskFailure | undefined;
   /** Set when a worker found nothing left at all: parked workers end too. */
   #drained = false;
+  /** Tasks that failed as `changed` since the last success. */
+  #changedInRow = new Set<string>();
 
   constructor(
     parts: PoolParts<T, S, R>,
@@ -350,6 +381,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     this.#recordStepEnd(worker);
     worker.failuresInRow = 0;
     this.#storm.record(Date.now(), false);
+    this.#changedInRow.clear();
     const durationMs = Date.now() - running.startedAt;
     if (await this.#write(() => this.#parts.queue.complete(running.task, result))) {
       this.options.autoscale?.controller.taskDone(durationMs);
@@ -360,6 +392,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   async #failed(worker: WorkerState<S, T>, running: RunningTask<T>, error: unknown): Promise<void> {
     const failure = this.#classify(error);
     worker.failuresInRow += 1;
+    if (worker.slot) await this.#takeEvidence(worker, worker.slot, running, failure);
     await this.#tidySlot(worker, failure);
     await this.#handleFailure(worker, running, failure);
   }
@@ -394,12 +427,29 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     } catch (error) {
       if (!controller.signal.aborted) throw error;
       // The task was abandoned (timeout, hang, stop): disposing its slot is what really stops it.
+      await this.#takeEvidence(worker, slot, running, this.#classify(controller.signal.reason));
       await this.#disposeSlot(worker);
       await settleWithin(work, this.stopping ? this.options.stopGraceMs : this.options.abandonGraceMs);
       throw controller.signal.reason;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The failure's evidence from the slot, once per task, bounded in time; never fails the task. */
+  async #takeEvidence(worker: WorkerState<S, T>, slot: S, running: RunningTask<T>, failure: TaskFailure) {
+    const evidence = this.#parts.evidence;
+    if (!evidence || running.evidenceTaken || this.stopping) return;
+    running.evidenceTaken = true;
+    const step = worker.view.state === 'working' ? worker.view.step : undefined;
+    const scene = { task: running.task, slot, worker: worker.id, step };
+    let taking: Promise<void>;
+    try {
+      taking = evidence(failure, scene);
+    } catch {
+      return;
+    }
+    await settleWithin(taking, this.options.evidenceTimeoutMs);
   }
 
   #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string, ownStep: boolean): void {
@@ -435,6 +485,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       return this.#failRun(failure);
     }
     if (failure.kind === 'permanent') return this.#giveUp(worker, task, failure);
+    if (failure.kind === 'changed') return this.#changed(worker, running, failure);
     if (!isCounted(failure.kind) || this.#storm.isRaging(Date.now())) {
       if (task.freeRetries < this.options.maxFreeRetries) return this.#retryUncounted(worker, running, failure);
     }
@@ -442,10 +493,35 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     await this.#retryCounted(worker, task, failure);
   }
 
-  async #retryUncounted(worker: WorkerState<S, T>, running: RunningTask<T>, failure: TaskFailure): Promise<void> {
+  /**
+   * The server's pages are not what the job knows. Not the task's fault: it goes back later (so the
+   * next tasks show whether it is every page), not counted; after `maxChangedInRow` tasks in a row
+   * the run stops with this failure instead of trying every task.
+   */
+  async #changed(worker: WorkerState<S, T>, running: RunningTask<T>, failure: TaskFailure): Promise<void> {
     const { task } = running;
-    if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now(), false)))) return;
-    this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs: 0, counted: false });
+    this.#changedInRow.add(task.id);
+    const limit = this.options.maxChangedInRow;
+    if (limit > 0 && this.#changedInRow.size >= limit) {
+      if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now(), false)))) return;
+      this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs: 0, counted: false });
+      const message = `${failure.message} (${this.#changedInRow.size} tasks in a row)`;
+      return this.#failRun(new TaskFailure('changed', message, { cause: failure }));
+    }
+    if (task.freeRetries < this.options.maxFreeRetries)
+      return this.#retryUncounted(worker, running, failure, this.options.retryDelayMs(1));
+    await this.#retryCounted(worker, task, failure);
+  }
+
+  async #retryUncounted(
+    worker: WorkerState<S, T>,
+    running: RunningTask<T>,
+    failure: TaskFailure,
+    delayMs = 0,
+  ): Promise<void> {
+    const { task } = running;
+    if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now() + delayMs, false)))) return;
+    this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs, counted: false });
     if (isSharedKind(failure.kind)) {
       this.#setView(worker, { state: 'waiting' }); // not stalled: the watchdog leaves it alone
       await this.#recoverShared(failure, running.epoch);
@@ -495,7 +571,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       if (this.stopping) return; // stopped during the recovery: not a failure of the run
       const reason = this.#classify(error);
       const message = `could not recover (${kind}): ${reason.message}`;
-      this.#failRun(reason.kind === 'fatal' ? reason : new TaskFailure('fatal', message, { cause: error }));
+      const final = reason.kind === 'fatal' || reason.kind === 'changed';
+      this.#failRun(final ? reason : new TaskFailure('fatal', message, { cause: error }));
     }
   }
 

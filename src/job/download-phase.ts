@@ -2,7 +2,7 @@ import { ConcurrencyController } from '../engine/concurrency.ts';
 import { messageOf, TaskFailure } from '../engine/failure.ts';
 import type { StepTimings } from '../engine/step-timing.ts';
 import { Watchdog } from '../engine/watchdog.ts';
-import { WorkerPool, type PoolResult } from '../engine/worker-pool.ts';
+import { WorkerPool, type FailureScene, type PoolResult } from '../engine/worker-pool.ts';
 import { mostTabs, type Settings } from '../config/settings.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { LedgerQueue } from '../ledger/ledger-queue.ts';
@@ -12,8 +12,20 @@ import type { SavedPdf, VehicleTask } from '../records.ts';
 import type { ConsoleOutput, Log } from '../ui/console.ts';
 import { MachineLoad } from '../system/machine-load.ts';
 import { ProgressDisplay } from '../ui/progress.ts';
-import { DownloadJob } from './download-job.ts';
-import { AUTO_START_TABS, NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS, SWEEP_ROUNDS } from './policy.ts';
+import { DownloadJob, PdfRejected } from './download-job.ts';
+import { SnapshotStore } from '../output/snapshots.ts';
+import {
+  AUTO_START_TABS,
+  CHANGED_IN_A_ROW,
+  NO_PROGRESS_LIMIT_MS,
+  SNAPSHOT_AND_WRITE_WITHIN_MS,
+  SNAPSHOT_WITHIN_MS,
+  SNAPSHOTS_PER_KIND,
+  SNAPSHOTS_PER_RUN,
+  STATE_FILES_EVERY_MS,
+  SWEEP_KINDS,
+  SWEEP_ROUNDS,
+} from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
 import { tell, type RunObserver } from './run-observer.ts';
@@ -25,6 +37,8 @@ export interface DownloadDeps {
   ledger: Ledger;
   portal: Portal;
   store: PdfStore;
+  /** Where the error snapshots go (run_data/snapshots). */
+  snapshotsFolder: string;
   log: Log;
   output: ConsoleOutput;
   events: RunEvents;
@@ -137,6 +151,7 @@ function newPool(deps: PoolDeps): Pool {
     job,
     recovery: deps.recovery.hooks(),
     classify: deps.classify,
+    evidence: snapshotter(deps),
   };
   const options = {
     workers: mostTabs(settings),
@@ -147,11 +162,37 @@ function newPool(deps: PoolDeps): Pool {
     retryDelayMs: deps.recovery.retryDelayMs,
     pauseBetweenTasksMs: settings.pauseBetweenVehiclesMs,
     recycleSlotEvery: settings.recycleTabEvery,
+    maxChangedInRow: CHANGED_IN_A_ROW,
+    evidenceTimeoutMs: SNAPSHOT_AND_WRITE_WITHIN_MS,
     stepTimings: deps.timings,
   };
   const onListenerError = (error: unknown, event: { type: string }) =>
     log.error(`internal error (please report it): a listener failed on ${event.type}: ${messageOf(error)}`);
   return new WorkerPool(parts, options, onListenerError);
+}
+
+/**
+ * Error snapshots: the tab of the first failure of each distinct kind, before it is reset or
+ * replaced (capped per kind and per run), listed in the log.
+ */
+function snapshotter(deps: DownloadDeps) {
+  const snapshots = new SnapshotStore(deps.snapshotsFolder, { perKind: SNAPSHOTS_PER_KIND, perRun: SNAPSHOTS_PER_RUN });
+  return async (failure: TaskFailure, scene: FailureScene<VehicleTask, ReportTab>): Promise<void> => {
+    // A rejected PDF is a kind of its own here: a portal's error pages must not use up its snapshots.
+    const kind = failure instanceof PdfRejected ? 'rejected' : failure.kind;
+    if (!snapshots.claim(kind, failure.message)) return;
+    const shot = await scene.slot.snapshot(SNAPSHOT_WITHIN_MS).catch(() => null);
+    if (!shot) return snapshots.unclaim(kind, failure.message);
+    const reference = scene.task.id;
+    const reason = deps.output.redactor.redact(failure.message);
+    const at = { at: Date.now(), reference, step: scene.step, kind, reason };
+    const files = await snapshots.save(at, { ...shot, html: deps.output.redactor.redact(shot.html) });
+    const where = `run_data/snapshots/${files.join(', ')}`;
+    deps.log.detail(`${reference}: snapshot of the tab in "${scene.step ?? 'starting'}" (${kind}): ${where}`, {
+      ref: reference,
+      tab: scene.worker,
+    });
+  };
 }
 
 function progressDisplay(deps: PoolDeps, pool: Pool): ProgressDisplay {

@@ -266,6 +266,7 @@ class BookoutRun {
       ledger: this.ledger,
       portal: this.portal,
       store: new PdfStore(this.paths.pdfs, this.writer, this.portal.reportIdentity),
+      snapshotsFolder: this.paths.snapshots,
       log: this.log,
       output: this.request.output,
       events: this.events,

@@ -1,6 +1,7 @@
 import type { Counts, Ledger } from '../ledger/ledger.ts';
 import type { RejectedRow } from '../records.ts';
 import { causeOf, percentile, type Metrics, type RunStatus } from './reports.ts';
+import { listSnapshots } from './snapshots.ts';
 
 /** Something on the time line of a run that explains its throughput. */
 export interface Mark {
@@ -60,6 +61,8 @@ export interface ReportData {
   failures: FailureGroup[];
   rejected: RejectedRow[];
   invocations: InvocationSummary[];
+  /** Error snapshot files (HTML and PNG), relative to the run folder. */
+  snapshots: string[];
 }
 
 const MARK_LABELS: Record<string, string> = {
@@ -152,7 +155,7 @@ export interface ReportOptions {
 
 export function reportData(
   ledger: Ledger,
-  paths: { name: string; root: string },
+  paths: { name: string; root: string; snapshots?: string },
   metrics: Metrics,
   options: ReportOptions,
   now = Date.now(),
@@ -170,5 +173,6 @@ export function reportData(
     failures: failureGroups(ledger),
     rejected: ledger.rejectedRows(),
     invocations: invocationSummaries(ledger, now),
+    snapshots: paths.snapshots ? listSnapshots(paths.snapshots).map((file) => `run_data/snapshots/${file}`) : [],
   };
 }

@@ -22,7 +22,7 @@ const flagOf = (attribute: string) =>
   `--${kebab(attribute)}`;
 
 describe('--help', { timeout: 30_000 }, () => {
-  const commands = [[], ['run'], ['status'], ['validate'], ['demo']];
+  const commands = [[], ['run'], ['status'], ['validate'], ['demo'], ['check']];
   const texts = commands.map((command) => help(...command));
 
   it('every command: no line wider than 80 columns (also on a wide terminal), examples at the end', () => {
