@@ -296,7 +296,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       return false;
     }
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });
-    await this.#wake.wait(readyAt === null ? undefined : readyAt - Date.now(), this.#stop.signal);
+    await this.#wake.wait(readyAt === null ? undefined : Math.max(0, readyAt - Date.now()), this.#stop.signal);
     return true;
   }
 

@@ -69,8 +69,9 @@ export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
   let left = Number.POSITIVE_INFINITY;
   for (let round = 1; round <= SWEEP_ROUNDS && result.reason === 'finished' && settings.finalSweep; round += 1) {
     const cooldown = settings.sweepCooldownMs;
-    const again = deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
+    const again = deps.ledger.failedFor(SWEEP_KINDS);
     if (again.length === 0 || again.length >= left) break; // nothing to sweep, or the last round got none done
+    deps.ledger.requeueFailed(again, Date.now() + cooldown);
     left = again.length;
     const seconds = Math.round(cooldown / 1000);
     deps.log.info(

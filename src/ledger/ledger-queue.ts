@@ -33,7 +33,7 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
   }
 
   async nextReadyAt(): Promise<number | null> {
-    return this.#ledger.nextReadyAt(Date.now(), this.#onlyRefs());
+    return this.#ledger.nextReadyAt(this.#onlyRefs());
   }
 
   async complete(task: VehicleTask, result: SavedPdf): Promise<void> {
