@@ -1,7 +1,6 @@
 // What the figures were measured on (other jobs on the machine change them: the load is recorded too).
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { findBrowser } from '../src/browser/find-browser.ts';
+import { browserVersion, type BrowserBuild } from './browsers.ts';
 
 export interface Machine {
   cpus: number;
@@ -10,10 +9,11 @@ export interface Machine {
   loadAverageAtStart: number[];
   os: string;
   node: string;
-  browser: { path: string; version: string } | null;
+  /** Every build measured, with what it says of its version. */
+  browsers: Array<BrowserBuild & { version: string }>;
 }
 
-export function describeMachine(): Machine {
+export function describeMachine(builds: BrowserBuild[]): Machine {
   return {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -21,25 +21,6 @@ export function describeMachine(): Machine {
     loadAverageAtStart: loadavg().map((load) => Math.round(load * 100) / 100),
     os: `${platform()} ${release()}`,
     node: process.version,
-    browser: browserVersion(),
+    browsers: builds.map((build) => ({ ...build, version: browserVersion(build.path) })),
   };
-}
-
-function browserVersion(): Machine['browser'] {
-  try {
-    const path = findBrowser(process.env.BROWSER_PATH).executablePath;
-    let version = 'unknown';
-    try {
-      version = execFileSync(path, ['--version'], {
-        encoding: 'utf8',
-        timeout: 10_000,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    } catch {
-      // Windows browsers do not answer --version on the console
-    }
-    return { path, version };
-  } catch {
-    return null;
-  }
 }

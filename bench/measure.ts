@@ -1,22 +1,25 @@
-// One measured run: a fresh simulated portal in this process, the real product as a child
-// process against it, memory sampled meanwhile, and what the run left behind read afterwards.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// One measured run: a fresh simulated portal in this process, the product of a checkout as a child
+// process against it, memory and the portal's capacity sampled meanwhile, and what the run left behind.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startPortal, type SimStats, type VariantName } from '../sim/index.ts';
-import { Ledger } from '../src/ledger/ledger.ts';
-import { runFolderOf, startCli, type CliResult, type CliRun } from '../test/support/harness.ts';
+import { startPortal, type SimPortal, type SimStats } from '../sim/index.ts';
+import type { CliResult } from '../test/support/harness.ts';
 import { processesNamed } from '../test/support/processes.ts';
 import { MemorySampler, type CpuSummary, type MemorySummary } from '../test/support/memory-sampler.ts';
+import { CapacityWatch, type CapacityPoint } from './capacity-watch.ts';
+import type { CapacityOptions } from './options.ts';
+import type { PlannedRun } from './plan.ts';
+import { startProduct, type ProductRun } from './product.ts';
+import { readRunFiles, type RunFiles } from './run-files.ts';
 
-export interface RunSetup {
-  tabs: number;
+export interface RunSetup extends PlannedRun, CapacityOptions {
+  /** The checkout whose product runs (this one or the baseline). */
+  root: string;
   vehicles: number;
   timeScale: number;
-  pdfCapacity: number;
   seed: number;
-  variant: VariantName;
 }
 
 /** Portal figures the benchmark uses (a subset of SimStats, kept in the JSON). */
@@ -24,6 +27,8 @@ export interface PortalFigures {
   serverTimeByStepMs: Record<string, number>;
   requestsByRoute: Record<string, number>;
   requestsTotal: number;
+  /** Answers with a status of 400 or more, by status. */
+  errorAnswers: Record<string, number>;
   pdfGenerations: number;
   /** References generated more than once, with their count. */
   pdfGeneratedTwice: Record<string, number>;
@@ -31,10 +36,14 @@ export interface PortalFigures {
   pdfQueuedPeak: number;
   peakConcurrentRequests: number;
   logins: number;
+  /** PDF requests refused with 503 because too many waited (--overload). */
+  overloadRefusals: number;
 }
 
-export interface RunMeasurement {
+export interface RunMeasurement extends Omit<RunFiles, 'span'> {
   setup: RunSetup;
+  /** Why this checkout could not run these settings at all (it refused them), or null. */
+  skipped: string | null;
   /** Vehicles in the portal's inventory. */
   vehicles: number;
   /** Vehicles with their PDF in pdfs/ (all of them unless the run failed). */
@@ -45,16 +54,16 @@ export interface RunMeasurement {
   problems: string[];
   /** Start of the product to its end (browser start, login, export, downloads, logout). */
   processWallMs: number;
-  /** First vehicle leased to the last outcome recorded, from the ledger: the download phase only. */
+  /** The download phase (epoch ms), from the ledger. */
+  downloadSpan: { from: number; to: number } | null;
+  /** First vehicle leased to the last outcome recorded: the download phase only. */
   downloadWallMs: number | null;
   portal: PortalFigures;
-  pdfFiles: { expected: number; missing: string[]; unexpected: string[] };
+  /** The portal's PDF capacity at the start, and each change while the run went. */
+  capacity: CapacityPoint[];
   memory: MemorySummary;
   /** CPU of the product's processes during the download phase; null when too short to sample. */
   cpu: CpuSummary | null;
-  /** Mean seconds per vehicle of each step the product logs ("done in ... (step x s, ...)"). */
-  clientStepSeconds: Record<string, number>;
-  productMetrics: Record<string, unknown> | null;
 }
 
 /** Safety net for a run that never ends: generous, since one tab alone needs vehicles x ~20 s x timeScale. */
@@ -63,6 +72,8 @@ function deadlineMs(setup: RunSetup): number {
 }
 
 const STOP_GRACE_MS = 60_000;
+/** A checkout that exits with "bad settings" this fast did not run: it does not know what it was asked. */
+const REFUSAL_WITHIN_MS = 30_000;
 
 export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<RunMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'bookout-bench-'));
@@ -71,23 +82,17 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
     seed: setup.seed,
     profile: 'realistic',
     timeScale: setup.timeScale,
-    pdfCapacity: setup.pdfCapacity,
     variant: setup.variant,
+    pdfCapacity: setup.pdfCapacity,
+    capacityChange: setup.capacityChange,
+    loadLatency: setup.loadLatency,
+    overload: setup.overload,
   });
+  const capacity = new CapacityWatch(portal, setup.capacityChange !== null);
   let sampler: MemorySampler | undefined;
   try {
-    const downloads = join(dir, 'downloads');
-    const env: Record<string, string> = {
-      JD_USER: portal.credentials.username,
-      JD_PASS: portal.credentials.password,
-      PORTAL_URL: portal.url,
-      DOWNLOAD_FOLDER: downloads,
-      WORKERS: String(setup.tabs),
-      BLOCK_RESOURCES: 'true',
-      ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}),
-    };
     const startedAt = Date.now();
-    const run = startCli(['run', '--progress', 'plain', '--new'], env, dir);
+    const run = startProduct(setup.root, ['run', '--progress', 'plain', '--new'], productEnv(setup, portal, dir), dir);
     sampler = new MemorySampler(run.child.pid!);
     const problems: string[] = [];
     const result = await waitForEnd(run, deadlineMs(setup), stop, problems);
@@ -95,47 +100,69 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
     await sampler.stop();
     const leftovers = await leftoverBrowsers(sampler.browserPids());
     if (leftovers > 0) problems.push(`${leftovers} Chromium process(es) outlived the product (killed)`);
-    if (result.code !== 0 && !stop.aborted)
+    const skipped = refusal(setup, result, processWallMs);
+    if (result.code !== 0 && !stop.aborted && !skipped)
       problems.push(`exit code ${result.code ?? result.signal}: ${lastLines(result)}`);
-
-    const runFolder = onlyRunFolder(downloads);
-    const span = runFolder ? readAttemptSpan(join(runFolder, 'run_data', 'state.db')) : null;
-    if (!span) problems.push('no vehicle was attempted');
-    const phase = span ? { from: span.firstStartedAt, to: span.lastEndedAt } : null;
     const refs = portal.inventory.map((vehicle) => vehicle.ref);
-    const pdfFiles = checkPdfFiles(runFolder, refs);
-    if (pdfFiles.missing.length > 0) problems.push(`${pdfFiles.missing.length} vehicle(s) without a PDF`);
-    if (pdfFiles.unexpected.length > 0)
-      problems.push(`unexpected files in pdfs/: ${pdfFiles.unexpected.slice(0, 5).join(', ')}`);
-
+    const { span, ...files } = readRunFiles(join(dir, 'downloads'), refs);
+    if (!span && !skipped) problems.push('no vehicle was attempted');
+    if (files.pdfFiles.missing.length > 0 && !skipped)
+      problems.push(`${files.pdfFiles.missing.length} vehicle(s) without a PDF`);
+    if (files.pdfFiles.unexpected.length > 0)
+      problems.push(`unexpected files in pdfs/: ${files.pdfFiles.unexpected.slice(0, 5).join(', ')}`);
     return {
+      ...files,
       setup,
+      skipped,
       vehicles: refs.length,
-      vehiclesDone: refs.length - pdfFiles.missing.length,
+      vehiclesDone: refs.length - files.pdfFiles.missing.length,
       exitCode: result.code,
       exitSignal: result.signal,
       problems,
       processWallMs,
-      downloadWallMs: span ? span.lastEndedAt - span.firstStartedAt : null,
+      downloadSpan: span,
+      downloadWallMs: span ? span.to - span.from : null,
       portal: portalFigures(portal.stats()),
-      pdfFiles,
-      memory: sampler.memory(phase),
-      cpu: sampler.cpu(phase),
-      clientStepSeconds: runFolder ? clientSteps(join(runFolder, 'run_data', 'bookout.log')) : {},
-      productMetrics: runFolder ? readJsonOrNull(join(runFolder, 'run_data', 'metrics.json')) : null,
+      capacity: capacity.stop(),
+      memory: sampler.memory(span),
+      cpu: sampler.cpu(span),
     };
   } finally {
+    capacity.stop();
     await sampler?.stop();
     await portal.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** The product's environment: the portal, a private state folder, no keychain, the build and the tab count. */
+function productEnv(setup: RunSetup, portal: SimPortal, dir: string): Record<string, string> {
+  return {
+    JD_USER: portal.credentials.username,
+    JD_PASS: portal.credentials.password,
+    PORTAL_URL: portal.url,
+    DOWNLOAD_FOLDER: join(dir, 'downloads'),
+    BOOKOUT_STATE_DIR: join(dir, 'state'),
+    BOOKOUT_KEYCHAIN: 'off',
+    WORKERS: String(setup.workers),
+    ...(setup.maxWorkers === null ? {} : { MAX_WORKERS: String(setup.maxWorkers) }),
+    BLOCK_RESOURCES: 'true',
+    BROWSER_PATH: setup.build.path,
+  };
+}
+
+/** The baseline exiting at once with "bad settings" (exit 2) does not know a setting: that run is skipped. */
+function refusal(setup: RunSetup, result: CliResult, wallMs: number): string | null {
+  if (setup.checkout !== 'baseline' || result.code !== 2 || wallMs > REFUSAL_WITHIN_MS) return null;
+  const message = lastLines(result, ' ').replace(/\s+/g, ' ');
+  return `the baseline refuses these settings: ${message}`;
+}
+
 /**
  * Waits for the product to end. On Ctrl-C it asks it to stop cleanly (unless the terminal's Ctrl-C
  * already reached it: it shares our process group); past the deadline or the grace it is killed.
  */
-async function waitForEnd(run: CliRun, deadline: number, stop: AbortSignal, problems: string[]): Promise<CliResult> {
+async function waitForEnd(run: ProductRun, deadline: number, stop: AbortSignal, problems: string[]) {
   const ended = run.done.then(() => 'ended' as const);
   const timer = (ms: number) => sleep(ms, 'timeout' as const, { ref: false });
   const stopped = new Promise<'stopped'>((resolve) =>
@@ -165,75 +192,24 @@ async function leftoverBrowsers(seen: Set<number>): Promise<number> {
   return left.length;
 }
 
-function onlyRunFolder(downloads: string): string | null {
-  try {
-    return runFolderOf(downloads);
-  } catch {
-    return null;
-  }
-}
-
-function readAttemptSpan(path: string): { firstStartedAt: number; lastEndedAt: number } | null {
-  if (!existsSync(path)) return null;
-  const ledger = Ledger.openReadOnly(path);
-  try {
-    return ledger.attemptSpan();
-  } finally {
-    ledger.close();
-  }
-}
-
-function checkPdfFiles(runFolder: string | null, refs: string[]): RunMeasurement['pdfFiles'] {
-  const folder = runFolder ? join(runFolder, 'pdfs') : null;
-  const files = new Set(folder && existsSync(folder) ? readdirSync(folder) : []);
-  const expected = new Set(refs.map((ref) => `${ref}.pdf`));
-  return {
-    expected: expected.size,
-    missing: [...expected].filter((file) => !files.has(file)),
-    unexpected: [...files].filter((file) => !expected.has(file)),
-  };
-}
-
 function portalFigures(stats: SimStats): PortalFigures {
   return {
     serverTimeByStepMs: stats.serverTimeMs.byStep,
     requestsByRoute: stats.requests.byRoute,
     requestsTotal: stats.requests.total,
+    errorAnswers: Object.fromEntries(
+      Object.entries(stats.requests.byStatus).filter(([status]) => Number(status) >= 400),
+    ),
     pdfGenerations: stats.pdf.generations,
     pdfGeneratedTwice: Object.fromEntries(Object.entries(stats.pdf.byRef).filter(([, count]) => count > 1)),
     pdfPeakConcurrent: stats.pdf.peakConcurrent,
     pdfQueuedPeak: stats.pdf.queuedPeak,
     peakConcurrentRequests: stats.peakConcurrentRequests,
     logins: stats.logins.accepted,
+    overloadRefusals: stats.overloadRefusals,
   };
 }
 
-/** Parses the product's "<ref>: done in 4.5 s (opening inventory 0.57 s, ...)" log lines. */
-function clientSteps(logPath: string): Record<string, number> {
-  if (!existsSync(logPath)) return {};
-  const totals = new Map<string, number>();
-  let vehicles = 0;
-  for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-    const match = /: done in ([\d.]+) s \((.*)\)\s*$/.exec(line);
-    if (!match) continue;
-    vehicles += 1;
-    totals.set('total', (totals.get('total') ?? 0) + Number(match[1]));
-    for (const part of match[2]!.split(', ')) {
-      const step = /^(.+) ([\d.]+) s$/.exec(part);
-      if (step) totals.set(step[1]!, (totals.get(step[1]!) ?? 0) + Number(step[2]));
-    }
-  }
-  return Object.fromEntries([...totals].map(([step, seconds]) => [step, seconds / vehicles]));
-}
-
-function readJsonOrNull(path: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
-function lastLines(result: CliResult): string {
-  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ');
+function lastLines(result: CliResult, separator = ' | '): string {
+  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(separator);
 }

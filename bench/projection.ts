@@ -8,6 +8,8 @@ export const PROJECTED_TABS = [5, 7];
 const OVERHEAD_TABS = { min: 4, max: 8 };
 
 export interface Projection {
+  /** The runs projected from (one variant and build of this checkout, fixed tab counts). */
+  from: string;
   vehicles: number;
   /** Real seconds per vehicle at the uncompressed profile. */
   portalSPerVehicle: number;
@@ -27,7 +29,17 @@ export const PREDECESSOR = [
 const mean = (values: number[]) => values.reduce((total, value) => total + value, 0) / values.length;
 
 export function project(figures: RunFigures[], timeScale: number, pdfCapacity: number): Projection | null {
-  const usable = figures.filter((run) => run.ok && run.overheadSPerVehicle !== null);
+  const first = figures.find((run) => run.ok && run.checkout === 'this' && run.workers !== 'auto');
+  if (!first) return null;
+  const usable = figures.filter(
+    (run) =>
+      run.ok &&
+      run.checkout === 'this' &&
+      run.workers !== 'auto' &&
+      run.variant === first.variant &&
+      run.browser === first.browser &&
+      run.overheadSPerVehicle !== null,
+  );
   if (usable.length === 0) return null;
   const belowCapacity = usable.filter((run) => !run.capacityLimited);
   const inRange = belowCapacity.filter((run) => run.tabs >= OVERHEAD_TABS.min && run.tabs <= OVERHEAD_TABS.max);
@@ -42,6 +54,7 @@ export function project(figures: RunFigures[], timeScale: number, pdfCapacity: n
   const pdfSPerVehicle = mean(usable.map((run) => run.pdfSPerVehicle)) / timeScale;
   const capacityFloorS = (FIELD_VEHICLES * pdfSPerVehicle) / pdfCapacity;
   return {
+    from: `${first.variant}, ${first.browser}`,
     vehicles: FIELD_VEHICLES,
     portalSPerVehicle,
     pdfSPerVehicle,

@@ -1,12 +1,17 @@
-// The benchmark's output: ASCII tables on the console, everything in a JSON file.
+// The benchmark's output: ASCII tables on the console, everything in a JSON file. The results tables
+// are here; bench/report-details.ts and bench/report-compare.ts print the rest.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AutoComparison, BaselineComparison, VariantComparison } from './compare.ts';
 import { VEHICLE_ROUTES, VEHICLE_STEPS, type RunFigures } from './figures.ts';
 import type { Machine } from './machine.ts';
 import type { RunMeasurement } from './measure.ts';
 import type { BenchOptions } from './options.ts';
-import { FIELD_VEHICLES, PREDECESSOR, type Projection } from './projection.ts';
+import { baselineSuffix, workersLabel } from './plan.ts';
+import type { PREDECESSOR, Projection } from './projection.ts';
 import type { TargetResult } from './targets.ts';
+
+export type BenchRun = { figures: RunFigures; measurement: RunMeasurement };
 
 export interface BenchReport {
   createdAt: string;
@@ -14,7 +19,12 @@ export interface BenchReport {
   machine: Machine;
   interrupted: boolean;
   notes: string[];
-  runs: Array<{ figures: RunFigures; measurement: RunMeasurement }>;
+  runs: BenchRun[];
+  comparisons: {
+    strictVsCacheable: VariantComparison[];
+    againstBaseline: BaselineComparison[];
+    autoVsBestFixed: AutoComparison[];
+  };
   targets: TargetResult[];
   projection: Projection | null;
   predecessor: typeof PREDECESSOR;
@@ -23,13 +33,13 @@ export interface BenchReport {
 export const NOTES = [
   `portal time per vehicle = the portal's server time of the steps ${VEHICLE_STEPS.join(', ')} / vehicles; "inventory" also holds the control tab's few loads (login, export, logout); waiting for a PDF slot is not in it.`,
   'wall = the download phase from the ledger: first vehicle leased to last outcome recorded (browser start, login, CSV export and logout excluded).',
-  'ideal veh/h = min(tabs / portal time per vehicle, PDF capacity / PDF time per vehicle); efficiency = measured / ideal.',
+  'ideal veh/h = min(tabs / portal time per vehicle, PDF capacity / PDF time per vehicle); efficiency = measured / ideal. With WORKERS=auto, tabs = its mean count; with a capacity change, the capacity is its mean over the download phase.',
   'overhead = wall x tabs / vehicles - portal time per vehicle; in parentheses where the PDF capacity bounds the ideal: it then includes queueing at the portal.',
   `req/veh = requests of the routes ${VEHICLE_ROUTES.join(', ')} / vehicles, then all requests / vehicles.`,
-  'memory = node plus every Chromium process of the product, sampled every 500 ms; PSS counts shared pages once.',
+  'memory = node plus every Chromium process of the product, sampled every 500 ms; PSS counts shared pages once; quarters = mean PSS over each quarter of the download phase.',
 ];
 
-function table(headers: string[], rows: string[][], rightAligned = true): string {
+export function table(headers: string[], rows: string[][], rightAligned = true): string {
   const widths = headers.map((header, column) =>
     Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
@@ -44,17 +54,42 @@ function table(headers: string[], rows: string[][], rightAligned = true): string
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
 
-export const tabsLabel = (tabs: number) => `${tabs} tab${tabs === 1 ? '' : 's'}`;
+export const indent = (text: string, by = '  ') => text.replace(/^(?=.)/gm, by);
 
-const indent = (text: string) => text.replace(/^(?=.)/gm, '  ');
-
-const fixed = (value: number | null | undefined, digits: number) =>
+export const fixed = (value: number | null | undefined, digits: number) =>
   value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
 
+/** `4`, `4 base`, `auto (3.2)`: a run's row in the tables. */
+export function rowLabel(figures: RunFigures): string {
+  const mean = figures.skipped ? '' : ` (${fixed(figures.tabs, 1)})`;
+  const count = figures.workers === 'auto' ? `auto${mean}` : String(figures.workers);
+  if (figures.checkout !== 'baseline') return count;
+  return figures.build === figures.browser ? `${count} base` : `${count} base (${figures.build})`;
+}
+
+/** `cacheable, headless-shell, 4 tabs` (`, baseline`). */
+export function runName(figures: RunFigures): string {
+  const base = baselineSuffix(figures.checkout, figures.browser, figures.build);
+  return `${figures.variant}, ${figures.browser}, ${workersLabel(figures.workers)}${base}`;
+}
+
+/** Runs of one variant and build, in the order they were made. */
+export function groups(runs: BenchRun[]): Array<{ variant: string; browser: string; runs: BenchRun[] }> {
+  const found: Array<{ variant: string; browser: string; runs: BenchRun[] }> = [];
+  for (const run of runs) {
+    const { variant, browser } = run.figures;
+    const group = found.find((entry) => entry.variant === variant && entry.browser === browser);
+    if (group) group.runs.push(run);
+    else found.push({ variant, browser, runs: [run] });
+  }
+  return found;
+}
+
 function resultRow(figures: RunFigures): string[] {
-  const overhead = fixed(figures.overheadSPerVehicle, 2);
+  if (figures.skipped) return [rowLabel(figures), ...Array(11).fill('-'), 'skipped'];
+  const overhead = figures.workers === 'auto' ? '-' : fixed(figures.overheadSPerVehicle, 2);
   return [
-    String(figures.tabs),
+    rowLabel(figures),
     fixed(figures.downloadWallS, 1),
     fixed(figures.vehiclesPerHour, 0),
     fixed(figures.idealVehiclesPerHour, 0),
@@ -62,131 +97,53 @@ function resultRow(figures: RunFigures): string[] {
     figures.capacityLimited && overhead !== '-' ? `(${overhead})` : overhead,
     `${fixed(figures.vehicleRequestsPerVehicle, 1)} / ${fixed(figures.requestsPerVehicle, 1)}`,
     fixed(figures.pdfGenerationsPerVehicle, 3),
+    cpuCell(figures),
     fixed(figures.peakPssMb, 0),
     fixed(figures.peakRssMb, 0),
-    figures.pssAtQuartersMb.map((mb) => fixed(mb, 0)).join('/'),
+    figures.pssQuarterMeansMb.map((mb) => fixed(mb, 0)).join('/'),
     figures.ok ? 'ok' : 'FAILED',
   ];
 }
 
-export function resultsTable(runs: BenchReport['runs']): string {
-  const headers = [
-    'tabs',
-    'wall s',
-    'veh/h',
-    'ideal veh/h',
-    'eff',
-    'overhead s/veh',
-    'req/veh',
-    'PDF gen/veh',
-    'peak PSS MB',
-    'peak RSS MB',
-    'PSS MB at 1/4..4/4',
-    'run',
-  ];
-  const text = indent(
-    table(
-      headers,
-      runs.map((run) => resultRow(run.figures)),
-    ),
-  );
-  const problems = runs
-    .filter((run) => run.measurement.problems.length > 0)
-    .map((run) => `  ${tabsLabel(run.figures.tabs)} FAILED: ${run.measurement.problems.join('; ')}`);
-  return [text, ...problems].join('\n');
+function cpuCell(figures: RunFigures): string {
+  const cpu = figures.cpuSPerVehicle;
+  return cpu ? `${fixed(cpu.node + cpu.browser, 2)} (${fixed(cpu.node, 2)}+${fixed(cpu.browser, 2)})` : '-';
 }
 
-/** Where a vehicle's time goes: the product's own per-step times, and the portal's server time per step. */
-export function stepsTable(runs: BenchReport['runs']): string {
-  const steps = [...new Set(runs.flatMap((run) => Object.keys(run.measurement.clientStepSeconds)))];
-  if (steps.length === 0) return '(no per-step times found in bookout.log)';
-  const client = table(
-    ['client s/veh (bookout.log)', ...runs.map((run) => tabsLabel(run.figures.tabs))],
-    steps.map((step) => [
-      step === 'total' ? 'whole vehicle' : step,
-      ...runs.map((run) => fixed(run.measurement.clientStepSeconds[step], 2)),
-    ]),
-  );
-  const portal = table(
-    ['portal server s/veh', ...runs.map((run) => tabsLabel(run.figures.tabs))],
-    [...VEHICLE_STEPS, 'static'].map((step) => [
-      step,
-      ...runs.map((run) =>
-        fixed(
-          (run.measurement.portal.serverTimeByStepMs[step] ?? 0) / 1000 / Math.max(1, run.measurement.vehiclesDone),
-          2,
-        ),
-      ),
-    ]),
-  );
-  const peaks = table(
-    ['portal peaks', ...runs.map((run) => tabsLabel(run.figures.tabs))],
-    [
-      ['requests at once', ...runs.map((run) => String(run.measurement.portal.peakConcurrentRequests))],
-      ['PDFs generated at once', ...runs.map((run) => String(run.measurement.portal.pdfPeakConcurrent))],
-      ['PDFs waiting for a slot', ...runs.map((run) => String(run.measurement.portal.pdfQueuedPeak))],
-    ],
-  );
-  return indent(`${client}\n\n${portal}\n\n${peaks}`);
-}
+const HEADERS = [
+  'tabs',
+  'wall s',
+  'veh/h',
+  'ideal veh/h',
+  'eff',
+  'overhead s/veh',
+  'req/veh',
+  'PDF gen/veh',
+  'CPU s/veh (node+Chromium)',
+  'peak PSS MB',
+  'peak RSS MB',
+  'PSS MB quarters',
+  'run',
+];
 
-/** What the peak PSS of each run is made of. */
-export function memoryText(runs: BenchReport['runs']): string {
-  return runs
-    .map(({ figures, measurement: { memory } }) => {
-      const kinds = Object.entries(memory.peakPssByKindMb)
-        .sort(([, a], [, b]) => b - a)
-        .map(
-          ([kind, mb]) =>
-            `${kind}${(memory.peakProcessesByKind[kind] ?? 1) > 1 ? ` x${memory.peakProcessesByKind[kind]}` : ''} ${Math.round(mb)}`,
-        );
-      return `  ${tabsLabel(figures.tabs).padStart(7)}: ${Math.round(memory.peakPssMb)} MB = ${kinds.join(', ') || '-'}`;
+/** One table per variant and build; the baseline's run right below this checkout's. */
+export function resultsTables(runs: BenchRun[], timeScale: number): string {
+  return groups(runs)
+    .map((group) => {
+      const title = `Results, variant ${group.variant}, ${group.browser} (portal time compressed x ${timeScale}):`;
+      const rows = group.runs.map((run) => resultRow(run.figures));
+      return `${title}\n\n${indent(table(HEADERS, rows))}${problemsText(group.runs)}`;
     })
-    .join('\n');
+    .join('\n\n');
 }
 
-/** CPU per vehicle, and how busy the machine was (a saturated machine slows every tab). */
-export function cpuText(runs: BenchReport['runs'], cpus: number): string {
-  return runs
-    .map(({ figures }) => {
-      const cpu = figures.cpuSPerVehicle;
-      const perVehicle = cpu
-        ? `${(cpu.node + cpu.browser).toFixed(2)} CPU s/vehicle (node ${cpu.node.toFixed(2)}, Chromium ${cpu.browser.toFixed(2)})`
-        : 'not sampled';
-      const busy =
-        figures.machineBusy === null ? '' : `; machine busy ${Math.round(figures.machineBusy * 100)}% of ${cpus} CPUs`;
-      return `  ${tabsLabel(figures.tabs).padStart(7)}: ${perVehicle}${busy}`;
-    })
-    .join('\n');
-}
-
-export function targetsText(targets: TargetResult[]): string {
-  return targets.map((target) => `  ${target.status.padEnd(4)}  ${target.target}: ${target.measured}`).join('\n');
-}
-
-export function projectionText(projection: Projection | null): string {
-  if (!projection) return '  (no usable run)';
-  const lines = [
-    `  uncompressed: portal ${projection.portalSPerVehicle.toFixed(1)} s/vehicle (PDF ${projection.pdfSPerVehicle.toFixed(1)} s), ` +
-      `client overhead ${projection.overheadSPerVehicle.toFixed(2)} s/vehicle (${projection.overheadFrom})`,
-    `  PDF capacity floor: ${projection.capacityFloorHours.toFixed(2)} h whatever the tabs; assumes the overhead per vehicle does not grow with the portal's delays`,
-    indent(
-      table(
-        [`${FIELD_VEHICLES} vehicles`, 'bookout (projected)', 'predecessor (field)'],
-        projection.rows.map((row) => [
-          tabsLabel(row.tabs),
-          `${row.hours.toFixed(2)} h${row.capacityLimited ? ' (PDF capacity)' : ''}`,
-          row.tabs === 1
-            ? `${PREDECESSOR[0]!.hours}, ${PREDECESSOR[0]!.perVehicle}`
-            : row.tabs === 5
-              ? `${PREDECESSOR[1]!.hours}, ${PREDECESSOR[1]!.perVehicle}`
-              : '-',
-        ]),
-        false,
-      ),
-    ),
-  ];
-  return lines.join('\n');
+function problemsText(runs: BenchRun[]): string {
+  const lines = runs.flatMap(({ figures, measurement }) => {
+    if (measurement.skipped) return [`  ${runName(figures)} skipped: ${measurement.skipped}`];
+    if (measurement.problems.length === 0) return [];
+    return [`  ${runName(figures)} FAILED: ${measurement.problems.join('; ')}`];
+  });
+  return lines.length > 0 ? `\n${lines.join('\n')}` : '';
 }
 
 export function writeJson(path: string, report: BenchReport): void {

@@ -48,12 +48,18 @@ if [ -n "$missing" ] && can_apt; then
   apt_install $missing || echo "setup: could not install$missing; the tests that need them will be skipped" >&2
 fi
 
+# Where Chromium comes from the packages, its headless shell too: headless runs need about a third less CPU with it.
+if can_apt && [ -x /usr/bin/chromium ] && [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
+  echo "setup: installing chromium-headless-shell from the Debian/Ubuntu packages"
+  apt_install chromium-headless-shell || echo "setup: could not install chromium-headless-shell; the full Chromium is used" >&2
+fi
+
 if node --input-type=module -e "const m = await import('./src/browser/find-browser.ts'); const b = m.findBrowser(process.env.BROWSER_PATH || undefined); console.log('setup: browser ' + b.executablePath);" 2>/dev/null; then
   exit 0
 fi
 if can_apt; then
   echo "setup: installing Chromium from the Debian/Ubuntu packages"
-  apt_install chromium
+  apt_install chromium chromium-headless-shell
 else
   npx playwright-core install chromium
 fi

@@ -100,6 +100,11 @@ export interface PortalOptions {
   vehicleUrl: 'path' | 'query';
   /** The id after `bookOutButton_` and in the vehicle URL. */
   rowIdShape: 'opaque' | 'guid' | 'numeric';
+  /**
+   * `href`: the Bookout link's href is the vehicle page's address; `script`: the href is
+   * `javascript:;` and a click handler navigates (the address appears nowhere in the grid).
+   */
+  bookoutLinks: 'href' | 'script';
   /** Latency before an error status (4xx, 5xx) is sent. */
   errorDelayMs: number;
   /** `slow`: the error page trickles out over `errorBodyMs`; `endless`: it never ends. Headers come at once. */
@@ -158,6 +163,7 @@ export const DEFAULT_OPTIONS: PortalOptions = {
   csvFileName: 'VehicleInventory.csv',
   vehicleUrl: 'path',
   rowIdShape: 'opaque',
+  bookoutLinks: 'href',
   errorDelayMs: 0,
   errorBody: 'complete',
   errorBodyMs: 3000,
@@ -291,6 +297,7 @@ const CHOICES = {
   csvLayout: ['standard', 'reordered'],
   vehicleUrl: ['path', 'query'],
   rowIdShape: ['opaque', 'guid', 'numeric'],
+  bookoutLinks: ['href', 'script'],
   errorBody: ['complete', 'slow', 'endless'],
 } as const;
 

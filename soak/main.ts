@@ -1,5 +1,5 @@
 // npm run soak: a whole inventory under a fault mix, crashes and kills; checked from outside.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,9 @@ import { disruptionPlan, portalFaults, productSettings, type Disruption } from '
 import { checksTable, memoryFlatness, memoryTable, type ProgressPoint } from './report.ts';
 
 /** Everything one soak run observes while it goes. */
+/** A hang must not cost a vehicle more than this (the watchdog's limit follows each step's own timings). */
+const HANG_COST_LIMIT_S = 15;
+
 class Soak {
   readonly options: SoakOptions;
   readonly portal: SimPortal;
@@ -110,6 +113,30 @@ class Soak {
     );
   }
 
+  /** Seconds each hang cost before bookout gave up on the answer, from bookout.log. */
+  hangCosts(): number[] {
+    let log = '';
+    try {
+      log = readFileSync(join(runFolderOf(this.downloads), 'run_data', 'bookout.log'), 'utf8');
+    } catch {
+      return [];
+    }
+    const costs = [...log.matchAll(/no answer for (\d+) s|timed out after (\d+) s|nothing happened within (\d+) s/g)];
+    return costs.map((match) => Number(match[1] ?? match[2] ?? match[3]));
+  }
+
+  /** The last run's metrics.json (null when it has none). */
+  metrics(): {
+    attempts_lost_to_own_errors: number;
+    failed_attempts_by_cause: Record<string, { attempts: number; counted: number }>;
+  } | null {
+    try {
+      return JSON.parse(readFileSync(join(runFolderOf(this.downloads), 'run_data', 'metrics.json'), 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
   async checks(last: CliResult): Promise<Check[]> {
     const stats = this.portal.stats();
     const ruinedPdfs = injected(this.portal, /truncatedPdf|htmlAsPdf/);
@@ -123,6 +150,10 @@ class Soak {
     const redone = [...this.provenAtKill].filter(([ref, count]) => counts.get(ref) !== count).map(([ref]) => ref);
     const allowedLogins = 1 + (stats.sessionsEnded.expired + stats.sessionsEnded.kicked);
     const flat = memoryFlatness(this.samples);
+    const metrics = this.metrics();
+    const lost = metrics?.attempts_lost_to_own_errors;
+    const hangs = this.hangCosts();
+    const worstHang = Math.max(0, ...hangs);
     return [
       { name: 'the last run ended with exit code 0', ok: last.code === 0, detail: `exit ${last.code ?? last.signal}` },
       ...outcome,
@@ -130,6 +161,16 @@ class Soak {
         name: 'no bad file on disk right after any kill',
         ok: this.badAfterKill.length === 0,
         detail: this.badAfterKill.slice(0, 5).join(', ') || 'none',
+      },
+      {
+        name: "no vehicle's retry spent on bookout's or a tab's own error",
+        ok: lost === 0,
+        detail: lost === undefined ? 'no metrics.json' : `${lost} lost`,
+      },
+      {
+        name: `every hang cost less than ${HANG_COST_LIMIT_S} s`,
+        ok: worstHang < HANG_COST_LIMIT_S,
+        detail: hangs.length ? `${hangs.length} hangs, the worst ${worstHang} s` : 'no hang noticed',
       },
       {
         name: 'nothing proven before a kill was downloaded again',
@@ -176,7 +217,7 @@ function minutes(ms: number): string {
 
 async function main(): Promise<number> {
   const options = optionsOrExit('soak', HELP, (argv) => parseOptions(argv));
-  const faults = portalFaults(options.vehicles);
+  const faults = portalFaults(options.vehicles, options.mix);
   const portal = await startPortal({
     vehicles: options.vehicles,
     seed: options.seed,
@@ -212,6 +253,9 @@ async function main(): Promise<number> {
     const checks = await soak.checks(last!);
     console.log(`\n${memoryTable(soak.samples, soak.progress, soak.startedAt)}\n`);
     console.log(checksTable(checks));
+    console.log(
+      `\nfailed attempts by cause (how many of them used up a vehicle's retry):\n${causesText(soak.metrics())}`,
+    );
     const failed = checks.filter((check) => !check.ok).length;
     console.log(
       `\n${failed === 0 ? 'SOAK PASSED' : `SOAK FAILED: ${failed} check(s)`} in ${minutes(Date.now() - soak.startedAt)}; faults injected: ${JSON.stringify(portal.stats().faultsInjected)}`,
@@ -240,3 +284,11 @@ function splitAtKills(plan: Disruption[]): Disruption[][] {
 }
 
 process.exitCode = await main();
+
+function causesText(metrics: ReturnType<Soak['metrics']>): string {
+  const causes = Object.entries(metrics?.failed_attempts_by_cause ?? {});
+  if (causes.length === 0) return '  none';
+  return causes
+    .map(([cause, { attempts, counted }]) => `  ${cause.padEnd(24)} ${attempts} (${counted} counted)`)
+    .join('\n');
+}

@@ -1,7 +1,14 @@
 // Command line of the soak: options, their defaults, and checks with one clear message.
 import { join, resolve } from 'node:path';
 import type { VariantName } from '../sim/index.ts';
-import { fileStamp, parseToolArgs, timeScale, variantName, wholeNumber } from '../test/support/tool-options.ts';
+import {
+  fileStamp,
+  parseToolArgs,
+  timeScale,
+  UsageError,
+  variantName,
+  wholeNumber,
+} from '../test/support/tool-options.ts';
 
 export const SOAK_ROOT = resolve(import.meta.dirname, '..');
 
@@ -16,6 +23,11 @@ export interface SoakOptions {
   kills: number;
   /** The simulated portal's variant (its choices where the real portal is not known). */
   variant: VariantName;
+  /**
+   * `soak`: the heavy mix (5% 500s, a Chromium crash, SIGKILLs, more retries); `field`: a night as the
+   * field saw it (3% 500s, 1% hangs, 3% bad PDFs, one expiry, one kick), with the product's defaults.
+   */
+  mix: 'soak' | 'field';
   out: string;
 }
 
@@ -27,6 +39,7 @@ const DEFAULTS = {
   seed: 1,
   kills: 3,
   variant: 'cacheable',
+  mix: 'soak',
 };
 const QUICK = { vehicles: 200 };
 
@@ -47,6 +60,9 @@ Options:
   --seed <n>           seed of the inventory, delays and faults  (default ${DEFAULTS.seed})
   --kills <n>          SIGKILL restarts                          (default ${DEFAULTS.kills})
   --variant <name>     the portal's variant: cacheable or strict (default ${DEFAULTS.variant})
+  --mix <name>         soak: the heavy mix above; field: 3% 500s, 1% hangs, 3% bad PDFs, one expiry and
+                       one kick, no crash and no kill unless --kills, the product's own defaults
+                       (but the tabs)                            (default ${DEFAULTS.mix})
   --out <file>         JSON file to write                        (default soak/results/soak-<ISO date>.json)
   --quick              ${QUICK.vehicles} vehicles (an explicit --vehicles wins)
   -h, --help           this text
@@ -64,11 +80,13 @@ export function parseOptions(argv: string[], now = new Date()): SoakOptions | nu
     seed: { type: 'string' },
     kills: { type: 'string' },
     variant: { type: 'string' },
+    mix: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean' },
   });
   if (values.help) return null;
   const vehiclesDefault = values.quick ? QUICK.vehicles : DEFAULTS.vehicles;
+  const mix = mixName(values.mix ?? DEFAULTS.mix);
   return {
     vehicles: values.vehicles === undefined ? vehiclesDefault : wholeNumber('--vehicles', values.vehicles, 50, 20_000),
     workers: values.workers === undefined ? DEFAULTS.workers : wholeNumber('--workers', values.workers, 1, 32),
@@ -78,11 +96,18 @@ export function parseOptions(argv: string[], now = new Date()): SoakOptions | nu
         ? DEFAULTS.pdfCapacity
         : wholeNumber('--pdf-capacity', values['pdf-capacity'], 1, 1000),
     seed: values.seed === undefined ? DEFAULTS.seed : wholeNumber('--seed', values.seed, 0, 2 ** 31 - 1),
-    kills: values.kills === undefined ? DEFAULTS.kills : wholeNumber('--kills', values.kills, 0, 20),
+    kills:
+      values.kills === undefined ? (mix === 'field' ? 0 : DEFAULTS.kills) : wholeNumber('--kills', values.kills, 0, 20),
     variant: variantName(values.variant ?? DEFAULTS.variant),
+    mix,
     out:
       values.out === undefined
         ? join(SOAK_ROOT, 'soak', 'results', `soak-${fileStamp(now)}.json`)
         : resolve(values.out),
   };
+}
+
+function mixName(text: string): SoakOptions['mix'] {
+  if (text === 'soak' || text === 'field') return text;
+  throw new UsageError(`--mix must be soak or field (got "${text}")`);
 }

@@ -9,7 +9,17 @@ export interface Disruption {
 }
 
 /** The portal's fault mix: rates per request, and the count-triggered session faults. */
-export function portalFaults(vehicles: number): Partial<FaultOptions> {
+export function portalFaults(vehicles: number, mix: SoakOptions['mix'] = 'soak'): Partial<FaultOptions> {
+  if (mix === 'field') {
+    return {
+      transient500: { rate: 0.03 },
+      hang: { rate: 0.01 },
+      truncatedPdf: { rate: 0.015 },
+      htmlAsPdf: { rate: 0.015 },
+      expireAfterPdfs: Math.round(vehicles * 0.3),
+      kickAfterPdfs: Math.round(vehicles * 0.6),
+    };
+  }
   return {
     transient500: { rate: 0.05 },
     hang: { rate: 0.01 },
@@ -27,11 +37,13 @@ export function disruptionPlan(options: SoakOptions, random: () => number = Math
     const spread = options.kills === 1 ? 0.5 : 0.1 + (0.8 * index) / (options.kills - 1);
     return { kind: 'kill' as const, afterPdfs: at(spread + (random() - 0.5) * 0.06) };
   });
-  return [...kills, { kind: 'crash' as const, afterPdfs: at(0.4) }].sort((a, b) => a.afterPdfs - b.afterPdfs);
+  const crash = options.mix === 'field' ? [] : [{ kind: 'crash' as const, afterPdfs: at(0.4) }];
+  return [...kills, ...crash].sort((a, b) => a.afterPdfs - b.afterPdfs);
 }
 
 /** Settings of the product for the soak: faults show up within seconds, and 5% errors per request need more retries than the default 2. */
 export function productSettings(options: SoakOptions): Record<string, string> {
+  if (options.mix === 'field') return { WORKERS: String(options.workers) };
   return {
     WORKERS: String(options.workers),
     TASK_TIMEOUT: '60',

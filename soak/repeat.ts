@@ -32,7 +32,7 @@ const stopBurners = () => {
 process.on('exit', stopBurners);
 process.on('SIGINT', () => process.exit(130));
 
-function runOnce(): Promise<{ code: number | null; ms: number; summary: string }> {
+function runOnce(): Promise<{ code: number | null; ms: number; summary: string; why: string[] }> {
   const started = Date.now();
   const args = ['--test', '--test-timeout=600000', ...(values.pattern ? ['--test-name-pattern', values.pattern] : [])];
   const child = spawn(process.execPath, [...args, ...positionals], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,7 +42,11 @@ function runOnce(): Promise<{ code: number | null; ms: number; summary: string }
   return new Promise((resolve) =>
     child.on('close', (code) => {
       const lines = output.split('\n').filter((line) => /^\s*[✔✖] /.test(line) && !/^\S/.test(line));
-      resolve({ code, ms: Date.now() - started, summary: lines.map((line) => line.trim()).join('; ') });
+      const why = output
+        .split('\n')
+        .filter((line) => /AssertionError|Error: |^\s+at .*test\.ts/.test(line))
+        .slice(0, 6);
+      resolve({ code, ms: Date.now() - started, summary: lines.map((line) => line.trim()).join('; '), why });
     }),
   );
 }

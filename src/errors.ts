@@ -10,6 +10,8 @@ export const ExitCode = {
   loginRefused: 3,
   /** Stopped by a problem (the message says which). */
   stopped: 4,
+  /** The portal's pages are not what bookout knows: bookout needs an update (`bookout check` says what changed). */
+  portalChanged: 5,
   /** Interrupted (Ctrl-C, a closed terminal). */
   interrupted: 130,
 } as const;

@@ -13,6 +13,7 @@ import {
   HELP_WIDTH,
   settingsFrom,
   settingsHelp,
+  wrapped,
 } from './cli/program.ts';
 import { interruptible } from './cli/signals.ts';
 import { statusCommand } from './cli/status.ts';
@@ -68,6 +69,7 @@ function buildProgram(): Command {
     'after',
     `\n${examplesHelp([
       ['bookout demo', 'the whole job against the built-in simulated portal'],
+      ['bookout check', 'before leaving: is the portal still as bookout knows it? (one login, one PDF)'],
       ['bookout run', 'download every PDF (JD_USER and JD_PASS in .env); run again to continue'],
       ['bookout status --json', 'the progress of the latest run, for a script'],
       ['bookout run --help', "the options of a command (and its settings' variables)"],
@@ -140,6 +142,32 @@ function buildProgram(): Command {
         }
       },
     );
+
+  addSettingFlags(
+    program
+      .command('check')
+      .description(
+        'Before the night: one login, the inventory, its export, one vehicle and one PDF, proven; says whether ' +
+          'every fact of the portal bookout relies on is still there, then logs out',
+      )
+      .option('--out <folder>', 'keep the inventory export and the PDF in this folder (otherwise nothing is kept)'),
+    ['username', 'portalUrl', 'headless', 'taskTimeoutMs', 'browserPath'],
+  )
+    .addHelpText(
+      'after',
+      `\n${examplesHelp([
+        ['bookout check', 'check the portal with the settings of bookout run (JD_USER and JD_PASS in .env)'],
+        ['bookout check --out check-files', 'the same, and keep the export and the PDF in check-files/'],
+      ])}\n\n${wrapped(
+        'Exit codes: 0 every fact found, 5 the portal has changed (the lines marked FAIL say what), 2 bad ' +
+          'settings, 3 login refused, 4 the check could not finish (an error of the portal, no answer), 130 ' +
+          'interrupted (Ctrl-C).',
+      )}`,
+    )
+    .action(async (options: { out?: string }, command: Command) => {
+      const { checkCommand } = await import('./cli/check.ts');
+      process.exitCode = await checkCommand(output, command, valuesOnline, options);
+    });
 
   addSettingFlags(
     program

@@ -32,10 +32,19 @@ export interface GridView {
 export class Pages {
   readonly names: PageNames;
   readonly vehiclePath: (key: string) => string;
+  readonly bookoutLinks: 'href' | 'script';
 
-  constructor(names: PageNames, vehiclePath: (key: string) => string) {
+  constructor(names: PageNames, vehiclePath: (key: string) => string, bookoutLinks: 'href' | 'script' = 'href') {
     this.names = names;
     this.vehiclePath = vehiclePath;
+    this.bookoutLinks = bookoutLinks;
+  }
+
+  /** The Bookout link's href and click handler: the address itself, or a script that goes there. */
+  #bookoutTarget(key: string): string {
+    const path = escapeHtml(this.vehiclePath(key));
+    if (this.bookoutLinks === 'href') return `href="${path}"`;
+    return `href="javascript:;" onclick="window.location.href = this.dataset.target; return false;" data-target="${path}"`;
   }
 
   #header(): string {
@@ -85,7 +94,7 @@ setTimeout(function () { document.getElementById('agreementArea').innerHTML = ${
     return vehicles
       .map(
         (vehicle, index) => `<tr id="${gridRow}${index}" class="dxgvDataRow">
-<td class="dxgv"><a id="${bookoutLink}${vehicle.key}" title="Bookout" href="${escapeHtml(this.vehiclePath(vehicle.key))}"><img title="Bookout" src="/ValuesOnline/Content/images/book.png" alt=""></a></td>
+<td class="dxgv"><a id="${bookoutLink}${vehicle.key}" title="Bookout" ${this.#bookoutTarget(vehicle.key)}><img title="Bookout" src="/ValuesOnline/Content/images/book.png" alt=""></a></td>
 ${GRID_COLUMNS.map(([, get]) => `<td class="dxgv">${escapeHtml(get(vehicle))}</td>`).join('')}</tr>`,
       )
       .join('\n');

@@ -13,6 +13,8 @@ export interface AccountBrowser {
   readonly context: BrowserContext;
   /** Launches the browser if needed and opens the context. */
   start(): Promise<void>;
+  /** Starts unless the browser runs with the context open (a start that failed half-way is cleaned up first). */
+  ensureStarted(): Promise<void>;
   /** True while the browser process is connected and the context open. */
   isAlive(): boolean;
   /** The context's cookies now (remembered, so a relaunch can restore them). */
@@ -58,6 +60,11 @@ export class HostedContext implements AccountBrowser {
     await this.#host.openContexts(this);
   }
 
+  async ensureStarted(): Promise<void> {
+    if (this.isAlive()) return;
+    await this.start();
+  }
+
   isAlive(): boolean {
     return this.#host.isAlive() && this.#context !== null && !this.#closed;
   }
@@ -87,7 +94,12 @@ export class HostedContext implements AccountBrowser {
   async open(browser: Browser, generation: number): Promise<BrowserContext> {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(60_000);
-    if (this.#cookies.length > 0) await context.addCookies(this.#cookies);
+    try {
+      if (this.#cookies.length > 0) await context.addCookies(this.#cookies);
+    } catch (error) {
+      await settleWithin(context.close(), CLOSE_TIMEOUT_MS); // no half-open context left behind
+      throw error;
+    }
     this.#context = context;
     this.#generation = generation;
     return context;
@@ -149,6 +161,11 @@ export class BrowserHost implements AccountBrowser {
     await this.openContexts(this.#firstContext());
   }
 
+  /** Starts the browser and the first context unless they run (a start that failed half-way is cleaned up first). */
+  ensureStarted(): Promise<void> {
+    return this.#firstContext().ensureStarted();
+  }
+
   /** True while the browser process is connected. */
   isAlive(): boolean {
     return !!this.#browser?.isConnected() && !this.#closing;
@@ -197,12 +214,18 @@ export class BrowserHost implements AccountBrowser {
     if (hosted.generation !== this.#generation) await this.#openOne(hosted);
   }
 
+  /** A launch that fails half-way closes what it started: the next start begins from nothing. */
   async #launch(): Promise<void> {
     const browser = await launchChromium(this.options);
     this.#browser = browser;
     this.#generation += 1;
-    await this.#hub.attach(browser);
-    for (const hosted of this.#contexts) await this.#openOne(hosted);
+    try {
+      await this.#hub.attach(browser);
+      for (const hosted of this.#contexts) await this.#openOne(hosted);
+    } catch (error) {
+      await this.#closeBrowser();
+      throw error;
+    }
   }
 
   #openOne(hosted: HostedContext): Promise<void> {

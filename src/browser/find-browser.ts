@@ -8,7 +8,7 @@ import { UserError } from '../errors.ts';
 export interface FoundBrowser {
   executablePath: string;
   /** What kind of browser this is, for the log line at start-up. */
-  source: 'explicit' | 'playwright' | 'chrome' | 'edge' | 'system-chromium';
+  source: 'explicit' | 'headless-shell' | 'playwright' | 'chrome' | 'edge' | 'system-chromium';
 }
 
 type Platform = NodeJS.Platform;
@@ -65,16 +65,32 @@ export function browserInstallHint(platform: Platform = process.platform): strin
   return 'npx playwright-core install chromium';
 }
 
+/**
+ * Chromium's headless shell: the build without a screen that Playwright itself runs headless. It
+ * needs about a third less CPU per vehicle than the full browser in headless mode (measured), but
+ * it has no back/forward cache: going back to the inventory renders it again (from the HTTP cache
+ * when the portal allows that).
+ */
+function headlessShellCandidates(platform: Platform): string[] {
+  if (platform === 'win32' || platform === 'darwin') return [];
+  return ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell'];
+}
+
 export function findBrowser(
   explicitPath?: string,
   platform: Platform = process.platform,
   env = process.env,
+  options: { headless?: boolean } = {},
 ): FoundBrowser {
   if (explicitPath) {
     if (!isExecutable(explicitPath)) {
       throw new UserError(`BROWSER_PATH points to "${explicitPath}", which is not an executable file.`);
     }
     return { executablePath: explicitPath, source: 'explicit' };
+  }
+  if (options.headless) {
+    const shell = headlessShellCandidates(platform).find(isExecutable);
+    if (shell) return { executablePath: shell, source: 'headless-shell' };
   }
   const playwrightOwn = chromium.executablePath();
   if (playwrightOwn && isExecutable(playwrightOwn)) return { executablePath: playwrightOwn, source: 'playwright' };

@@ -37,7 +37,7 @@ export function browserEnvironment(env: NodeJS.ProcessEnv = process.env): Record
 }
 
 export async function launchChromium(options: LaunchOptions): Promise<Browser> {
-  const found = findBrowser(options.executablePath);
+  const found = findBrowser(options.executablePath, process.platform, process.env, { headless: options.headless });
   const env = browserEnvironment();
   if (options.scratchFolder) for (const name of ['TMPDIR', 'TEMP', 'TMP']) env[name] = options.scratchFolder;
   const launch = () =>

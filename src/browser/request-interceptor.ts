@@ -45,7 +45,7 @@ export interface PausedEvent {
  * Fetch domain). Playwright's routes are not used on purpose: with a route, Playwright turns the
  * HTTP cache off (every page would load all its scripts again) and sends every request of every
  * tab through node. Here the browser pauses only what a rule names: resource types to block, and
- * document requests, of which the ones whose URL matches a held pattern are held.
+ * the document requests whose URL contains a held part; everything else never waits for node.
  *
  * Each browser context (each account) has rules of its own, a RequestInterceptor: a paused
  * request follows the rules of the context its tab belongs to (one account may block images while
@@ -98,13 +98,22 @@ export class InterceptionHub {
     return answer.browserContextIds;
   }
 
-  /** Pauses the union of what every set of rules names. */
+  /** Pauses the union of what every set of rules names (every other request goes on unseen). */
   async apply(): Promise<void> {
     if (!this.#session) return;
     const types = new Set<ResourceType>();
-    for (const rules of this.#rules) for (const type of rules.pausedTypes()) types.add(type);
-    const patterns = [...types].map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
-    await this.#session.send('Fetch.enable', { patterns });
+    const parts = new Set<string>();
+    for (const rules of this.#rules) {
+      for (const type of rules.blockedTypes()) types.add(type);
+      for (const part of rules.heldParts()) parts.add(part);
+    }
+    const blocked = [...types].map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
+    const held = [...parts].map((part) => ({
+      urlPattern: `*${part}*`,
+      resourceType: 'Document' as const,
+      requestStage: 'Request' as const,
+    }));
+    await this.#session.send('Fetch.enable', { patterns: [...blocked, ...held] });
   }
 
   async #rulesFor(event: PausedEvent): Promise<RequestInterceptor | undefined> {
@@ -163,7 +172,8 @@ export class InterceptionHub {
 export class RequestInterceptor {
   #hub: InterceptionHub;
   #blockedTypes: ResourceType[] = [];
-  #heldPatterns: RegExp[] = [];
+  /** Parts of the URLs of document requests to hold. */
+  #heldParts: string[] = [];
   #held = new Map<string, HeldRequest>();
 
   /** Made by `InterceptionHub.rules()`. */
@@ -177,10 +187,10 @@ export class RequestInterceptor {
     await this.#hub.apply();
   }
 
-  /** Document requests whose URL matches `url` are held from now on (see the class comment). */
-  async holdDocuments(url: RegExp): Promise<void> {
-    if (this.#heldPatterns.some((pattern) => pattern.source === url.source && pattern.flags === url.flags)) return;
-    this.#heldPatterns.push(url);
+  /** Document requests whose URL contains `part` are held from now on (see the class comment). */
+  async holdDocuments(part: string): Promise<void> {
+    if (this.#heldParts.includes(part)) return;
+    this.#heldParts.push(part);
     await this.#hub.apply();
   }
 
@@ -191,9 +201,14 @@ export class RequestInterceptor {
     return held;
   }
 
-  /** The resource types these rules need paused. */
-  pausedTypes(): ResourceType[] {
-    return [...this.#blockedTypes, ...(this.#heldPatterns.length ? ['Document' as const] : [])];
+  /** The resource types these rules block. */
+  blockedTypes(): ResourceType[] {
+    return [...this.#blockedTypes];
+  }
+
+  /** The parts of document URLs these rules hold. */
+  heldParts(): string[] {
+    return [...this.#heldParts];
   }
 
   blocks(type: ResourceType): boolean {
@@ -201,7 +216,7 @@ export class RequestInterceptor {
   }
 
   holds(url: string): boolean {
-    return this.#heldPatterns.some((pattern) => pattern.test(url));
+    return this.#heldParts.some((part) => url.includes(part));
   }
 
   hold(event: PausedEvent) {

@@ -39,7 +39,8 @@ export function examplesHelp(examples: ReadonlyArray<readonly [string, string]>)
 
 export const EXIT_CODES_HELP = wrapped(
   'Exit codes: 0 all vehicles done, 1 some vehicles failed (see failures.csv), 2 bad settings or input, ' +
-    '3 login refused, 4 stopped by a problem (message printed), 130 interrupted (Ctrl-C).',
+    '3 login refused, 4 stopped by a problem (message printed), 5 the portal has changed (bookout needs an ' +
+    'update; bookout check says what), 130 interrupted (Ctrl-C).',
 );
 
 /** After `run --help`: the settings that have no flag, where settings come from, examples, exit codes. */
@@ -79,10 +80,13 @@ function defaultOf(defaultText: string): string {
   return defaultText === '(required)' ? 'required' : `default ${defaultText}`;
 }
 
-/** Adds one flag per setting that has one: "--workers <n>  tabs working in parallel; default 5 (env: WORKERS)". */
-export function addSettingFlags(command: Command): Command {
+/**
+ * Adds one flag per setting that has one: "--workers <n>  tabs working in parallel; default 5 (env: WORKERS)".
+ * `only`: the settings the command uses (default all).
+ */
+export function addSettingFlags(command: Command, only?: ReadonlyArray<keyof Settings>): Command {
   for (const definition of Object.values(SETTINGS)) {
-    if (!definition.flag) continue;
+    if (!definition.flag || (only && !only.includes(definition.key))) continue;
     const env = `(env: ${[definition.env, ...(definition.aliases ?? [])].join(', ')})`;
     if (definition.flag === 'headless')
       command.addOption(new Option('--headed', `show the browser window (env: HEADLESS=false)`));

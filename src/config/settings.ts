@@ -10,7 +10,13 @@ export interface Settings {
   /** Where the portal lives; only its origin is used. */
   portalUrl: string;
   downloadFolder: string;
-  workers: number;
+  /** Tabs working at once, or `auto`: chosen while the run goes, up to `maxWorkers`. */
+  workers: number | 'auto';
+  /**
+   * The most tabs at once: of one run with WORKERS=auto; of all accounts together with several
+   * (run --accounts, and per machine for bookout worker).
+   */
+  maxWorkers: number;
   headless: boolean;
   blockResources: boolean;
   taskTimeoutMs: number;
@@ -23,7 +29,7 @@ export interface Settings {
   browserPath: string | undefined;
   pauseBetweenVehiclesMs: number;
   recycleTabEvery: number;
-  /** A step is never taken for a hang before this; beyond it, a multiple of the step's observed p99 decides. */
+  /** A step is never taken for a hang before this; beyond it, a multiple of the step's observed p90 decides. */
   hangFloorMs: number;
   /** After the queue drains, vehicles that failed for a passing reason get one more round. */
   finalSweep: boolean;
@@ -33,8 +39,6 @@ export interface Settings {
   logJson: boolean;
   /** Keep the computer from going to sleep while a run works. */
   keepAwake: boolean;
-  /** Tabs of all accounts together (run --accounts, and per machine for bookout worker). */
-  maxWorkers: number;
 }
 
 type Key = keyof Settings;
@@ -145,11 +149,22 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'WORKERS',
     aliases: ['NUM_WORKERS', 'CONCURRENT_CONTEXTS'],
     flag: 'workers',
+    placeholder: '<n>|auto',
+    description: 'Tabs working in parallel (one login); auto: as many as the portal answers without slowing down',
+    defaultText: 'auto',
+    parse: (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : integer(1, 32)(raw, name)),
+    fallback: 'auto',
+  },
+  maxWorkers: {
+    key: 'maxWorkers',
+    env: 'MAX_WORKERS',
+    flag: 'maxWorkers',
     placeholder: '<n>',
-    description: 'Tabs working in parallel (one login)',
-    defaultText: '5',
-    parse: integer(1, 32),
-    fallback: 5,
+    description:
+      'The most tabs at once: with WORKERS=auto, of the run; of all accounts together (run --accounts; per machine for bookout worker)',
+    defaultText: '8',
+    parse: integer(1, 128),
+    fallback: 8,
   },
   headless: {
     key: 'headless',
@@ -252,7 +267,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'HANG_FLOOR',
     flag: 'hangFloor',
     placeholder: '<seconds>',
-    description: "Seconds a step may always take; beyond it, 4 x the step's own p99 (at most STALL_TIMEOUT) is a hang",
+    description: "Seconds a step may always take; beyond it, 6 x the step's own p90 (at most STALL_TIMEOUT) is a hang",
     defaultText: '5',
     parse: seconds(1, 3600),
     fallback: 5000,
@@ -260,7 +275,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
   finalSweep: {
     key: 'finalSweep',
     env: 'FINAL_SWEEP',
-    description: 'Give vehicles that failed for a passing reason one more round at the end',
+    description: 'Give vehicles that failed for a passing reason more rounds at the end (up to 3)',
     defaultText: 'true',
     parse: boolean,
     fallback: true,
@@ -270,7 +285,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'SWEEP_COOLDOWN',
     flag: 'sweepCooldown',
     placeholder: '<seconds>',
-    description: 'Seconds to wait before the final sweep',
+    description: 'Seconds to wait before each round of the final sweep',
     defaultText: '30',
     parse: seconds(0, 3600),
     fallback: 30_000,
@@ -283,16 +298,6 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     defaultText: 'false',
     parse: boolean,
     fallback: false,
-  },
-  maxWorkers: {
-    key: 'maxWorkers',
-    env: 'MAX_WORKERS',
-    flag: 'maxWorkers',
-    placeholder: '<n>',
-    description: 'Tabs of all accounts together (run --accounts; per machine for bookout worker)',
-    defaultText: '8',
-    parse: integer(1, 128),
-    fallback: 8,
   },
   keepAwake: {
     key: 'keepAwake',
@@ -412,4 +417,9 @@ function stripUndefined(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** The most tabs a run may have at once: the fixed number, or the autoscaler's limit. */
+export function mostTabs(settings: Pick<Settings, 'workers' | 'maxWorkers'>): number {
+  return settings.workers === 'auto' ? settings.maxWorkers : settings.workers;
 }

@@ -12,7 +12,8 @@ export type PoolEvent<T extends Task> =
   | { type: 'recovery-finished'; kind: SharedFailureKind; durationMs: number }
   | { type: 'slot-replaced'; worker: number; reason: string }
   | { type: 'hang-detected'; worker: number; task: T; step: string; own: boolean; waitedMs: number; limitMs: number }
-  | { type: 'workers-paused'; reason: string; ms: number };
+  | { type: 'workers-paused'; reason: string; ms: number }
+  | { type: 'workers-changed'; from: number; to: number; reason: string };
 
 export type Listener<E> = (event: E) => void;
 

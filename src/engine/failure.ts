@@ -12,6 +12,8 @@
  * - `throttled`   the server asked us to slow down: pause every worker for `retryAfterMs`, retry (not counted).
  * - `unavailable` the server cannot be reached: pause every worker until it answers again, retry (not counted).
  * - `browser`     the browser died: pause every worker, relaunch, retry (not counted).
+ * - `changed`     the server's pages are not what the tool knows (a page loaded, but something that must be on
+ *                 it is not): retried later, not counted; several tasks in a row stop the run (`maxChangedInRow`).
  * - `fatal`       stop the whole run cleanly (state saved).
  *
  * Uncounted retries are bounded (`maxFreeRetries`): after that they count, so a real loop still ends.
@@ -26,6 +28,7 @@ export type FailureKind =
   | 'throttled'
   | 'unavailable'
   | 'browser'
+  | 'changed'
   | 'fatal';
 
 /** Kinds whose recovery concerns every worker, not just the failed task. */

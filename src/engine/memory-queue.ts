@@ -40,9 +40,11 @@ export class MemoryQueue<R> implements TaskQueue<Task, R> {
   }
 
   async nextReadyAt(): Promise<number | null> {
-    const now = Date.now();
-    const waiting = this.#entries.filter((e) => e.state === 'pending' && e.notBefore > now).map((e) => e.notBefore);
-    return waiting.length ? Math.min(...waiting) : null;
+    const times = this.#entries.flatMap((e) => {
+      if (e.state === 'pending') return [e.notBefore];
+      return e.state === 'leased' ? [e.leasedUntil ?? 0] : [];
+    });
+    return times.length ? Math.min(...times) : null;
   }
 
   async complete(task: Task, result: R): Promise<void> {

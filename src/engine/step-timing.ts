@@ -3,9 +3,9 @@ export interface HangLimitOptions {
   floorMs: number;
   /** A step always counts as hung after this (the stall timeout). Default 90000 ms. */
   ceilingMs: number;
-  /** A step counts as hung after this many times its observed p99. Default 4. */
+  /** A step counts as hung after this many times its observed p90. Default 6. */
   multiplier: number;
-  /** Samples of a step needed before its own p99 is trusted; until then the ceiling applies. Default 12. */
+  /** Samples of a step needed before its own p90 is trusted; until then the ceiling applies. Default 5. */
   minSamples: number;
   /** Samples kept per step (the most recent). Default 200. */
   window: number;
@@ -14,15 +14,16 @@ export interface HangLimitOptions {
 export const hangLimitDefaults: HangLimitOptions = {
   floorMs: 5000,
   ceilingMs: 90_000,
-  multiplier: 4,
-  minSamples: 12,
+  multiplier: 6,
+  minSamples: 5,
   window: 200,
 };
 
 /**
  * How long each named step takes when it works, and from that how long it may take before it is
- * a hang: a multiple of its recent p99, within a floor and a ceiling. Adapts to a slow or a fast
- * server instead of one fixed timeout for every step.
+ * a hang: a multiple of its recent p90, within a floor and a ceiling. Adapts to a slow or a fast
+ * server instead of one fixed timeout for every step; the p90 (not the p99) so that a few stalls of
+ * this machine's own (a busy CPU) do not make every later hang cost more.
  */
 export class StepTimings {
   readonly options: HangLimitOptions;
@@ -40,19 +41,19 @@ export class StepTimings {
     this.#samples.set(step, samples);
   }
 
-  /** The 99th percentile of the step's recent durations, or null without enough samples. */
-  p99(step: string): number | null {
+  /** The 90th percentile of the step's recent durations, or null without enough samples. */
+  p90(step: string): number | null {
     const samples = this.#samples.get(step);
     if (!samples || samples.length < this.options.minSamples) return null;
     const sorted = [...samples].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? null;
+    return sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)] ?? null;
   }
 
   /** How long `step` may take before it counts as hung. */
   limitMs(step: string): number {
     const { floorMs, ceilingMs, multiplier } = this.options;
-    const p99 = this.p99(step);
-    if (p99 === null) return ceilingMs;
-    return Math.min(ceilingMs, Math.max(floorMs, Math.round(multiplier * p99)));
+    const p90 = this.p90(step);
+    if (p90 === null) return ceilingMs;
+    return Math.min(ceilingMs, Math.max(floorMs, Math.round(multiplier * p90)));
   }
 }

@@ -19,7 +19,7 @@ export interface TaskQueue<T extends Task, R> {
   lease(owner: string, now: number, until: number): Promise<T | null>;
   /** Keep `owner`'s lease of the task until `until` (the task makes progress). */
   renew(task: T, owner: string, until: number): Promise<void>;
-  /** Earliest time a waiting (backed-off) task becomes ready; null when none waits. */
+  /** Earliest time a pending task, or one whose lease runs out, is ready (now or earlier: ready already); null when none. */
   nextReadyAt(): Promise<number | null>;
   complete(task: T, result: R): Promise<void>;
   /** Put the task back, ready at `notBefore`. `counted` says whether this used up an attempt. */

@@ -1,4 +1,5 @@
 import { exponentialBackoff } from './backoff.ts';
+import type { ConcurrencyController, MachinePressure } from './concurrency.ts';
 import { EventHub, type PoolEvent } from './events.ts';
 import { TaskFailure, isCounted, isSharedKind, messageOf, type SharedFailureKind } from './failure.ts';
 import { FailureStorm } from './failure-storm.ts';
@@ -38,8 +39,20 @@ export interface PoolOptions {
   abandonGraceMs: number;
   /** While the run stops, closing a slot and winding its work down may take this long in all. Default 2000 ms. */
   stopGraceMs: number;
+  /**
+   * Tasks that fail in a row because the server's pages are not what the job knows (kind `changed`,
+   * with no success in between) before the run stops; 0 never stops. Default 3.
+   */
+  maxChangedInRow: number;
+  /** How long taking the evidence of a failure from its slot may take (see PoolParts.evidence). Default 5000 ms. */
+  evidenceTimeoutMs: number;
   /** Step durations, for hang detection (shared with the watchdog). Default: a new one. */
   stepTimings: StepTimings;
+  /**
+   * When given, the number of workers follows the controller (`workers` is then the most there can
+   * be); `pressure` says how busy this machine is. Default: a fixed number of workers.
+   */
+  autoscale?: { controller: ConcurrencyController; pressure: () => MachinePressure; checkEveryMs?: number };
   /**
    * Permits shared with other pools: a worker holds one while it has a slot, so the slots of all
    * the pools together never exceed the budget. Default: none (each pool has its `workers`).
@@ -47,7 +60,7 @@ export interface PoolOptions {
   budget?: SharedBudget;
 }
 
-export const poolDefaults: Omit<PoolOptions, 'stepTimings' | 'budget'> = {
+export const poolDefaults: Omit<PoolOptions, 'stepTimings' | 'autoscale' | 'budget'> = {
   workers: 5,
   owner: `pool-${process.pid}`,
   taskTimeoutMs: 180_000,
@@ -62,11 +75,14 @@ export const poolDefaults: Omit<PoolOptions, 'stepTimings' | 'budget'> = {
   maxSlotFailures: 5,
   abandonGraceMs: 10_000,
   stopGraceMs: 2000,
+  maxChangedInRow: 3,
+  evidenceTimeoutMs: 5000,
 };
 
 export interface WorkerView {
   id: number;
-  state: 'starting' | 'working' | 'idle' | 'waiting' | 'stopped';
+  /** `parked`: not one of the workers the autoscaler wants now (no slot, takes no task). */
+  state: 'starting' | 'working' | 'idle' | 'waiting' | 'parked' | 'stopped';
   taskId?: string;
   step?: string;
   /** True while the step waits on this machine only (see TaskContext.step). */
@@ -77,7 +93,10 @@ export interface WorkerView {
 }
 
 export interface PoolResult {
-  /** `finished`: nothing left to do; `stopped`: stop() was called; `fatal`: a fatal failure ended the run. */
+  /**
+   * `finished`: nothing left to do; `stopped`: stop() was called; `fatal`: a failure ended the run
+   * (of kind `fatal`, or `changed` when the server's pages changed).
+   */
   reason: 'finished' | 'stopped' | 'fatal';
   fatal?: TaskFailure;
 }
@@ -88,6 +107,8 @@ interface RunningTask<T> {
   startedAt: number;
   epoch: number;
   leasedUntil: number;
+  /** The failure's evidence was taken (or skipped) already. */
+  evidenceTaken?: boolean;
 }
 
 interface WorkerState<S, T> {
@@ -110,6 +131,21 @@ export interface PoolParts<T extends Task, S extends Slot, R> {
   recovery: RecoveryHooks;
   /** Turns an unexpected error into a TaskFailure. Default: internal (a bug). */
   classify?: (error: unknown) => TaskFailure;
+  /**
+   * Called once per failed task with its slot, before the slot is reset or replaced: what the slot
+   * still shows is evidence of the failure (a snapshot of a tab, say). Bounded by `evidenceTimeoutMs`;
+   * its errors are ignored and never change the task's outcome. Not called while the run stops.
+   */
+  evidence?: (failure: TaskFailure, at: FailureScene<T, S>) => Promise<void>;
+}
+
+/** Where a task failed: on which worker's slot, in which step. */
+export interface FailureScene<T extends Task, S extends Slot> {
+  task: T;
+  slot: S;
+  worker: number;
+  /** The step the task was in when it failed. */
+  step: string | undefined;
 }
 
 /**
@@ -124,11 +160,16 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   #parts: PoolParts<T, S, R>;
   #workers: Array<WorkerState<S, T>> = [];
   #stop = new AbortController();
-  /** Aborted once a worker found nothing left at all: workers still waiting for a permit need none. */
-  #drained = new AbortController();
   #wake = new WakeSignal();
   #storm: FailureStorm;
   #fatal: TaskFailure | undefined;
+  /**
+   * Aborted once a worker found nothing left at all: parked workers end too, and workers still
+   * waiting for a permit of the shared budget need none.
+   */
+  #drained = new AbortController();
+  /** Tasks that failed as `changed` since the last success. */
+  #changedInRow = new Set<string>();
 
   constructor(
     parts: PoolParts<T, S, R>,
@@ -147,7 +188,9 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   async run(): Promise<PoolResult> {
     this.#workers = Array.from({ length: this.options.workers }, (_, index) => this.#newWorker(index + 1));
+    const stopScaling = this.#startAutoscale();
     await Promise.all(this.#workers.map((worker) => this.#workerLoop(worker)));
+    stopScaling();
     await Promise.all(this.#workers.map((worker) => this.#disposeSlot(worker)));
     if (this.#fatal) return { reason: 'fatal', fatal: this.#fatal };
     return { reason: this.#stop.signal.aborted ? 'stopped' : 'finished' };
@@ -205,8 +248,39 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     worker.view = { id: worker.id, since: Date.now(), ...view };
   }
 
+  /** How many workers should take tasks now. */
+  get activeWorkers(): number {
+    return Math.min(this.options.workers, this.options.autoscale?.controller.current ?? this.options.workers);
+  }
+
+  /** Asks the autoscaler every few seconds; returns the function that stops asking. */
+  #startAutoscale(): () => void {
+    const autoscale = this.options.autoscale;
+    if (!autoscale) return () => undefined;
+    const timer = setInterval(() => {
+      const change = autoscale.controller.decide(Date.now(), autoscale.pressure());
+      if (!change) return;
+      this.events.emit({ type: 'workers-changed', ...change });
+      this.#wake.notify();
+    }, autoscale.checkEveryMs ?? 1000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** A worker beyond the wanted count gives its slot (and permit) back and waits until it is wanted (or all is done). */
+  async #park(worker: WorkerState<S, T>): Promise<void> {
+    if (worker.permit) await this.#givePermitBack(worker);
+    else if (worker.slot) await this.#disposeSlot(worker);
+    this.#setView(worker, { state: 'parked' });
+    await this.#wake.wait(1000, this.#stop.signal);
+  }
+
   async #workerLoop(worker: WorkerState<S, T>): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopping && !this.#drained.signal.aborted) {
+      if (worker.id > this.activeWorkers) {
+        await this.#park(worker);
+        continue;
+      }
       try {
         await this.gate.pass(this.#stop.signal);
       } catch {
@@ -263,12 +337,13 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     const othersBusy = this.#workers.some((other) => other.running !== null);
     if (readyAt === null && !othersBusy) {
       this.#drained.abort();
+      this.#wake.notify();
       return false;
     }
     // Nothing to do now while another pool waits for a slot: this worker's permit serves it meanwhile.
     if (worker.permit && (this.options.budget?.waiting ?? 0) > 0) await this.#givePermitBack(worker);
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });
-    await this.#wake.wait(readyAt === null ? undefined : readyAt - Date.now(), this.#stop.signal);
+    await this.#wake.wait(readyAt === null ? undefined : Math.max(0, readyAt - Date.now()), this.#stop.signal);
     return true;
   }
 
@@ -352,8 +427,11 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   async #succeeded(worker: WorkerState<S, T>, running: RunningTask<T>, result: R): Promise<void> {
     this.#recordStepEnd(worker);
     worker.failuresInRow = 0;
+    this.#storm.record(Date.now(), false);
+    this.#changedInRow.clear();
     const durationMs = Date.now() - running.startedAt;
     if (await this.#write(() => this.#parts.queue.complete(running.task, result))) {
+      this.options.autoscale?.controller.taskDone(durationMs);
       this.events.emit({ type: 'task-succeeded', worker: worker.id, task: running.task, durationMs });
     }
   }
@@ -361,6 +439,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   async #failed(worker: WorkerState<S, T>, running: RunningTask<T>, error: unknown): Promise<void> {
     const failure = this.#classify(error);
     worker.failuresInRow += 1;
+    if (worker.slot) await this.#takeEvidence(worker, worker.slot, running, failure);
     await this.#tidySlot(worker, failure);
     await this.#handleFailure(worker, running, failure);
   }
@@ -395,12 +474,29 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     } catch (error) {
       if (!controller.signal.aborted) throw error;
       // The task was abandoned (timeout, hang, stop): disposing its slot is what really stops it.
+      await this.#takeEvidence(worker, slot, running, this.#classify(controller.signal.reason));
       await this.#disposeSlot(worker);
       await settleWithin(work, this.stopping ? this.options.stopGraceMs : this.options.abandonGraceMs);
       throw controller.signal.reason;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The failure's evidence from the slot, once per task, bounded in time; never fails the task. */
+  async #takeEvidence(worker: WorkerState<S, T>, slot: S, running: RunningTask<T>, failure: TaskFailure) {
+    const evidence = this.#parts.evidence;
+    if (!evidence || running.evidenceTaken || this.stopping) return;
+    running.evidenceTaken = true;
+    const step = worker.view.state === 'working' ? worker.view.step : undefined;
+    const scene = { task: running.task, slot, worker: worker.id, step };
+    let taking: Promise<void>;
+    try {
+      taking = evidence(failure, scene);
+    } catch {
+      return;
+    }
+    await settleWithin(taking, this.options.evidenceTimeoutMs);
   }
 
   #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string, ownStep: boolean): void {
@@ -436,17 +532,43 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       return this.#failRun(failure);
     }
     if (failure.kind === 'permanent') return this.#giveUp(worker, task, failure);
+    if (failure.kind === 'changed') return this.#changed(worker, running, failure);
     if (!isCounted(failure.kind) || this.#storm.isRaging(Date.now())) {
       if (task.freeRetries < this.options.maxFreeRetries) return this.#retryUncounted(worker, running, failure);
     }
-    if (this.#storm.record(Date.now())) this.#pauseForStorm();
+    if (this.#storm.record(Date.now(), true)) this.#pauseForStorm();
     await this.#retryCounted(worker, task, failure);
   }
 
-  async #retryUncounted(worker: WorkerState<S, T>, running: RunningTask<T>, failure: TaskFailure): Promise<void> {
+  /**
+   * The server's pages are not what the job knows. Not the task's fault: it goes back later (so the
+   * next tasks show whether it is every page), not counted; after `maxChangedInRow` tasks in a row
+   * the run stops with this failure instead of trying every task.
+   */
+  async #changed(worker: WorkerState<S, T>, running: RunningTask<T>, failure: TaskFailure): Promise<void> {
     const { task } = running;
-    if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now(), false)))) return;
-    this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs: 0, counted: false });
+    this.#changedInRow.add(task.id);
+    const limit = this.options.maxChangedInRow;
+    if (limit > 0 && this.#changedInRow.size >= limit) {
+      if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now(), false)))) return;
+      this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs: 0, counted: false });
+      const message = `${failure.message} (${this.#changedInRow.size} tasks in a row)`;
+      return this.#failRun(new TaskFailure('changed', message, { cause: failure }));
+    }
+    if (task.freeRetries < this.options.maxFreeRetries)
+      return this.#retryUncounted(worker, running, failure, this.options.retryDelayMs(1));
+    await this.#retryCounted(worker, task, failure);
+  }
+
+  async #retryUncounted(
+    worker: WorkerState<S, T>,
+    running: RunningTask<T>,
+    failure: TaskFailure,
+    delayMs = 0,
+  ): Promise<void> {
+    const { task } = running;
+    if (!(await this.#write(() => this.#parts.queue.retry(task, failure, Date.now() + delayMs, false)))) return;
+    this.events.emit({ type: 'task-retrying', worker: worker.id, task, failure, delayMs, counted: false });
     if (isSharedKind(failure.kind)) {
       this.#setView(worker, { state: 'waiting' }); // not stalled: the watchdog leaves it alone
       await this.#recoverShared(failure, running.epoch);
@@ -469,6 +591,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   /** Many workers failing within a short time: the server is in trouble, so every worker pauses. */
   #pauseForStorm(): void {
+    this.options.autoscale?.controller.serverTrouble('many failures in a short time');
     const ms = this.#storm.pauseMs();
     this.gate.throttle(ms);
     this.events.emit({ type: 'workers-paused', reason: 'many failures in a short time', ms });
@@ -476,6 +599,9 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   async #recoverShared(failure: TaskFailure, seenEpoch: number): Promise<void> {
     const kind = failure.kind as SharedFailureKind;
+    if (kind === 'throttled' || kind === 'unavailable') {
+      this.options.autoscale?.controller.serverTrouble(kind === 'throttled' ? 'asked to wait' : 'could not be reached');
+    }
     if (kind === 'throttled') {
       this.gate.throttle(failure.retryAfterMs ?? this.options.retryDelayMs(1));
       return;
@@ -492,7 +618,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       if (this.stopping) return; // stopped during the recovery: not a failure of the run
       const reason = this.#classify(error);
       const message = `could not recover (${kind}): ${reason.message}`;
-      this.#failRun(reason.kind === 'fatal' ? reason : new TaskFailure('fatal', message, { cause: error }));
+      const final = reason.kind === 'fatal' || reason.kind === 'changed';
+      this.#failRun(final ? reason : new TaskFailure('fatal', message, { cause: error }));
     }
   }
 

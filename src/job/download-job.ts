@@ -11,6 +11,14 @@ const DISK_FATAL = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS']);
 /** The steps of a vehicle that are bookout's own work; the portal adapter reports the others (its pages). */
 export const OWN_STEPS = { checkingDisk: 'checking disk', proving: 'proving PDF', saving: 'saving PDF' } as const;
 
+/** A report the portal sent that is not the vehicle's complete PDF: tried again (counted). */
+export class PdfRejected extends TaskFailure {
+  override name = 'PdfRejected';
+  constructor(reason: string) {
+    super('transient', `PDF rejected: ${reason}`);
+  }
+}
+
 export interface JobEvents {
   alreadyOnDisk(reference: string): void;
   wrongVehicle(reference: string, reason: string): void;
@@ -49,7 +57,15 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
 
   #proofFailure(reference: string, proof: ProofFailure): TaskFailure {
     if (proof.problem === 'other-vehicle') this.#events.wrongVehicle(reference, proof.reason);
-    return new TaskFailure('transient', `PDF rejected: ${proof.reason}`);
+    // A whole, readable report that names no vehicle at all: the portal's reports are not what bookout knows.
+    if (proof.problem === 'no-reference') {
+      const label = this.#store.identity.name;
+      return new TaskFailure(
+        'changed',
+        `proving the PDF: report PDF: names its vehicle after "${label}": different; ${proof.reason}`,
+      );
+    }
+    return new PdfRejected(proof.reason);
   }
 }
 

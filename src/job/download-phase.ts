@@ -1,8 +1,9 @@
+import { ConcurrencyController } from '../engine/concurrency.ts';
 import { messageOf, TaskFailure } from '../engine/failure.ts';
 import type { StepTimings } from '../engine/step-timing.ts';
 import { Watchdog } from '../engine/watchdog.ts';
-import { WorkerPool, type PoolResult } from '../engine/worker-pool.ts';
-import type { Settings } from '../config/settings.ts';
+import { WorkerPool, type FailureScene, type PoolResult } from '../engine/worker-pool.ts';
+import { mostTabs, type Settings } from '../config/settings.ts';
 import type { SharedBudget } from '../engine/shared-budget.ts';
 import { LedgerQueue } from '../ledger/ledger-queue.ts';
 import type { RunLedger } from '../ledger/run-ledger.ts';
@@ -10,10 +11,23 @@ import type { PdfStore } from '../output/pdf-store.ts';
 import type { Portal, ReportTab } from '../portal/portal.ts';
 import type { SavedPdf, VehicleTask } from '../records.ts';
 import type { ConsoleOutput, Log } from '../ui/console.ts';
+import { MachineLoad } from '../system/machine-load.ts';
 import { ProgressDisplay } from '../ui/progress.ts';
-import { DownloadJob } from './download-job.ts';
+import { DownloadJob, PdfRejected } from './download-job.ts';
 import type { LedgerFigures } from './ledger-figures.ts';
-import { NO_PROGRESS_LIMIT_MS, STATE_FILES_EVERY_MS, SWEEP_KINDS } from './policy.ts';
+import { SnapshotStore } from '../output/snapshots.ts';
+import {
+  AUTO_START_TABS,
+  CHANGED_IN_A_ROW,
+  NO_PROGRESS_LIMIT_MS,
+  SNAPSHOT_AND_WRITE_WITHIN_MS,
+  SNAPSHOT_WITHIN_MS,
+  SNAPSHOTS_PER_KIND,
+  SNAPSHOTS_PER_RUN,
+  STATE_FILES_EVERY_MS,
+  SWEEP_KINDS,
+  SWEEP_ROUNDS,
+} from './policy.ts';
 import type { RecoveryPolicy } from './recovery.ts';
 import type { RunEvents } from './run-events.ts';
 import { tell, type RunObserver } from './run-observer.ts';
@@ -29,6 +43,8 @@ export interface DownloadDeps {
   budget?: SharedBudget;
   portal: Portal;
   store: PdfStore;
+  /** Where the error snapshots go (run_data/snapshots). */
+  snapshotsFolder: string;
   log: Log;
   output: ConsoleOutput;
   events: RunEvents;
@@ -44,21 +60,41 @@ export interface DownloadDeps {
   observer?: RunObserver;
 }
 
-/** Every pending vehicle, then one more round for those that failed for a passing reason (the final sweep). */
-export async function downloadAll(deps: DownloadDeps): Promise<PoolResult> {
-  const result = await runPool(deps);
-  if (result.reason !== 'finished' || !deps.settings.finalSweep) return result;
-  const cooldown = deps.settings.sweepCooldownMs;
-  const again = await deps.ledger.requeueFailed(SWEEP_KINDS, Date.now() + cooldown);
-  if (again.length === 0) return result;
-  const seconds = Math.round(cooldown / 1000);
-  deps.log.info(
-    `final sweep: ${again.length} vehicles that failed for a passing reason get one more try in ${seconds} s`,
-  );
-  return runPool(deps);
+/**
+ * Every pending vehicle, then the final sweep: rounds for those that failed for a passing reason,
+ * each after a cool-down, while a round still gets some of them done (at most SWEEP_ROUNDS).
+ */
+export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
+  const { settings } = setup;
+  const concurrency =
+    settings.workers === 'auto'
+      ? new ConcurrencyController({ max: settings.maxWorkers, start: AUTO_START_TABS })
+      : undefined;
+  const deps: PoolDeps = { ...setup, concurrency, machine: new MachineLoad() };
+  let result = await runPool(deps);
+  let left = Number.POSITIVE_INFINITY;
+  for (let round = 1; round <= SWEEP_ROUNDS && result.reason === 'finished' && settings.finalSweep; round += 1) {
+    const cooldown = settings.sweepCooldownMs;
+    const again = await deps.ledger.failedFor(SWEEP_KINDS);
+    if (again.length === 0 || again.length >= left) break; // nothing to sweep, or the last round got none done
+    await deps.ledger.requeueFailed(again, Date.now() + cooldown);
+    left = again.length;
+    const seconds = Math.round(cooldown / 1000);
+    deps.log.info(
+      `final sweep ${round}: ${again.length} vehicles that failed for a passing reason get one more try in ${seconds} s`,
+    );
+    result = await runPool(deps);
+  }
+  return result;
 }
 
-async function runPool(deps: DownloadDeps): Promise<PoolResult> {
+/** What one round of the pool needs: the run's parts, and the tab count's controller when it is automatic. */
+interface PoolDeps extends DownloadDeps {
+  concurrency: ConcurrencyController | undefined;
+  machine: MachineLoad;
+}
+
+async function runPool(deps: PoolDeps): Promise<PoolResult> {
   const { settings, log } = deps;
   const pool = newPool(deps);
   const removeListener = pool.events.on(deps.events.listener);
@@ -79,8 +115,11 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   deps.stopSignal.addEventListener('abort', onStop, { once: true });
   const batch = settings.maxDownloads ? ` (at most ${settings.maxDownloads} in this batch)` : '';
   const shared = deps.budget ? ` (of ${deps.budget.size} shared by the accounts)` : '';
+  const tabs = deps.concurrency
+    ? `${deps.concurrency.current} tabs to start with (auto, at most ${mostTabs(settings)})`
+    : `${settings.workers} tabs`;
   const pending = (await deps.ledger.counts()).pending;
-  log.info(`downloading ${pending} vehicles with ${settings.workers} tabs${shared}${batch}`);
+  log.info(`downloading ${pending} vehicles with ${tabs}${shared}${batch}`);
   watchdog.start();
   display.start();
   tell(deps.observer, (observer) =>
@@ -106,7 +145,7 @@ async function runPool(deps: DownloadDeps): Promise<PoolResult> {
   }
 }
 
-function newPool(deps: DownloadDeps): Pool {
+function newPool(deps: PoolDeps): Pool {
   const { settings, log } = deps;
   const job = new DownloadJob(deps.store, {
     alreadyOnDisk: (reference) => log.detail(`${reference}: a proven PDF is already on disk; not downloaded again`),
@@ -121,15 +160,19 @@ function newPool(deps: DownloadDeps): Pool {
     job,
     recovery: deps.recovery.hooks(),
     classify: deps.classify,
+    evidence: snapshotter(deps),
   };
   const options = {
-    workers: settings.workers,
+    workers: mostTabs(settings),
+    autoscale: deps.concurrency ? { controller: deps.concurrency, pressure: () => deps.machine.read() } : undefined,
     owner: deps.owner,
     taskTimeoutMs: settings.taskTimeoutMs,
     maxAttempts: settings.maxRetries + 1,
     retryDelayMs: deps.recovery.retryDelayMs,
     pauseBetweenTasksMs: settings.pauseBetweenVehiclesMs,
     recycleSlotEvery: settings.recycleTabEvery,
+    maxChangedInRow: CHANGED_IN_A_ROW,
+    evidenceTimeoutMs: SNAPSHOT_AND_WRITE_WITHIN_MS,
     stepTimings: deps.timings,
     budget: deps.budget,
   };
@@ -138,7 +181,31 @@ function newPool(deps: DownloadDeps): Pool {
   return new WorkerPool(parts, options, onListenerError);
 }
 
-function progressDisplay(deps: DownloadDeps, pool: Pool): ProgressDisplay {
+/**
+ * Error snapshots: the tab of the first failure of each distinct kind, before it is reset or
+ * replaced (capped per kind and per run), listed in the log.
+ */
+function snapshotter(deps: DownloadDeps) {
+  const snapshots = new SnapshotStore(deps.snapshotsFolder, { perKind: SNAPSHOTS_PER_KIND, perRun: SNAPSHOTS_PER_RUN });
+  return async (failure: TaskFailure, scene: FailureScene<VehicleTask, ReportTab>): Promise<void> => {
+    // A rejected PDF is a kind of its own here: a portal's error pages must not use up its snapshots.
+    const kind = failure instanceof PdfRejected ? 'rejected' : failure.kind;
+    if (!snapshots.claim(kind, failure.message)) return;
+    const shot = await scene.slot.snapshot(SNAPSHOT_WITHIN_MS).catch(() => null);
+    if (!shot) return snapshots.unclaim(kind, failure.message);
+    const reference = scene.task.id;
+    const reason = deps.output.redactor.redact(failure.message);
+    const at = { at: Date.now(), reference, step: scene.step, kind, reason };
+    const files = await snapshots.save(at, { ...shot, html: deps.output.redactor.redact(shot.html) });
+    const where = `run_data/snapshots/${files.join(', ')}`;
+    deps.log.detail(`${reference}: snapshot of the tab in "${scene.step ?? 'starting'}" (${kind}): ${where}`, {
+      ref: reference,
+      tab: scene.worker,
+    });
+  };
+}
+
+function progressDisplay(deps: PoolDeps, pool: Pool): ProgressDisplay {
   const numbers = () => {
     const counts = deps.figures.counts();
     const remaining = counts.pending + counts.leased;
@@ -148,6 +215,7 @@ function progressDisplay(deps: DownloadDeps, pool: Pool): ProgressDisplay {
       failed: counts.failed,
       remaining,
       finishedAt: deps.events.finishedAt,
+      tabs: deps.concurrency ? pool.activeWorkers : undefined,
     };
   };
   const source = { numbers, workers: () => pool.snapshot(), note: () => deps.events.note };

@@ -75,7 +75,8 @@ export class RecoveryPolicy {
     const count = (seen.get(failure.kind) ?? 0) + 1;
     seen.set(failure.kind, count);
     const stopped = this.#deps.stopSignal.aborted;
-    if (stopped || failure.kind === 'fatal' || failure.kind === 'permanent') throw failure;
+    // A page without what bookout knows of it will not grow it by trying again.
+    if (stopped || ['fatal', 'permanent', 'changed'].includes(failure.kind)) throw failure;
     if (count >= (TRIES[failure.kind] ?? SETUP_ATTEMPTS)) throw failure;
     return failure;
   }

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { BrowserHost, type AccountBrowser } from '../browser/browser-host.ts';
 import { claimScratchFolder, releaseScratchFolder } from '../browser/scratch-folder.ts';
 import { classifyBrowserError } from '../browser/web-failures.ts';
-import type { Settings } from '../config/settings.ts';
+import { mostTabs, type Settings } from '../config/settings.ts';
 import { exponentialBackoff } from '../engine/backoff.ts';
 import { TaskFailure, messageOf } from '../engine/failure.ts';
 import type { SharedBudget } from '../engine/shared-budget.ts';
@@ -213,7 +213,7 @@ class BookoutRun {
         `continuing the run in ${this.paths.root}: ${counts.done} of ${counts.total} done${redo} (use --new for a fresh run)`,
       );
     else this.log.info(`new run in ${this.paths.root}`);
-    return await this.ledger.startInvocation(this.settings.workers);
+    return await this.ledger.startInvocation(mostTabs(this.settings));
   }
 
   #warnOnNetworkDrive(): void {
@@ -267,7 +267,7 @@ class BookoutRun {
         );
       },
     });
-    await host.start();
+    await this.recovery.persist('starting the browser', () => host.ensureStarted());
     await this.keeper.restore();
   }
 
@@ -313,6 +313,7 @@ class BookoutRun {
       budget: this.parts.budget,
       portal: this.portal,
       store: new PdfStore(this.paths.pdfs, this.writer, this.portal.reportIdentity),
+      snapshotsFolder: this.paths.snapshots,
       log: this.log,
       output: this.request.output,
       events: this.events,
@@ -377,7 +378,7 @@ class BookoutRun {
   }
 
   #reportsOptions(status: RunStatus, note?: string): ReportsOptions {
-    return { workers: this.settings.workers, status, note, ownSteps: Object.values(OWN_STEPS) };
+    return { workers: mostTabs(this.settings), status, note, ownSteps: Object.values(OWN_STEPS) };
   }
 
   /** Says once per file that it could not be written (the state files are written every 30 s). */

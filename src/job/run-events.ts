@@ -92,6 +92,11 @@ export class RunEvents {
       case 'workers-paused':
         this.#record(() => this.#recorder?.incident('paused', event.reason));
         return log.warn(`all tabs pause for ${Math.round(event.ms / 1000)} s: ${event.reason}`);
+      case 'workers-changed': {
+        const text = `${event.from} -> ${event.to} tabs: ${event.reason}`;
+        this.#record(() => this.#recorder?.incident('tabs', `${event.to}: ${event.reason}`));
+        return event.to < event.from ? log.info(`fewer tabs, ${text}`) : log.detail(`more tabs, ${text}`);
+      }
     }
   }
 

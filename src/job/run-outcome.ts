@@ -19,6 +19,7 @@ const STOPPED_ON_REQUEST: Verdict = {
 
 /** The verdict on a download phase that ran to its end. */
 export function judgeResult(result: PoolResult, counts: Counts): Verdict {
+  if (result.fatal?.kind === 'changed') return portalChanged(result.fatal, true);
   if (result.reason === 'fatal') {
     const cause = result.fatal?.cause;
     const exitCode = cause instanceof UserError ? cause.exitCode : ExitCode.stopped;
@@ -41,7 +42,25 @@ export function judgeError(error: unknown, stopped: boolean, classify: (error: u
   if (stopped) return STOPPED_ON_REQUEST;
   if (error instanceof UserError) return { status: 'failed', exitCode: error.exitCode, message: error.message };
   const failure = error instanceof TaskFailure ? error : classify(error);
+  if (failure.kind === 'changed') return portalChanged(failure, false);
   const cause = failure.cause;
   const exitCode = cause instanceof UserError ? cause.exitCode : ExitCode.stopped;
   return { status: 'failed', exitCode, message: `stopped: ${failure.message}` };
+}
+
+/**
+ * The portal's pages are not what bookout knows: stop, say what is missing where; during the
+ * downloads, every vehicle stays for later.
+ */
+function portalChanged(failure: TaskFailure, downloading: boolean): Verdict {
+  const stopped = downloading
+    ? ' The run stopped instead of trying every vehicle; no vehicle was marked failed for it.'
+    : '';
+  return {
+    status: 'failed',
+    exitCode: ExitCode.portalChanged,
+    message:
+      `the portal has changed: ${failure.message}.${stopped} bookout check lists every fact bookout relies on; ` +
+      'once bookout is updated, run it again to continue',
+  };
 }

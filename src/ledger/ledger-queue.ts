@@ -40,7 +40,7 @@ export class LedgerQueue implements TaskQueue<VehicleTask, SavedPdf> {
   }
 
   async nextReadyAt(): Promise<number | null> {
-    return await this.#ledger.nextReadyAt(Date.now(), this.#onlyRefs());
+    return await this.#ledger.nextReadyAt(this.#onlyRefs());
   }
 
   async complete(task: VehicleTask, result: SavedPdf): Promise<void> {

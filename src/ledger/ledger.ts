@@ -235,14 +235,16 @@ export class Ledger {
     );
   }
 
-  /** Earliest time a backed-off vehicle, or one whose lease runs out, becomes ready; null when none. */
-  nextReadyAt(now: number, onlyRefs?: readonly string[]): number | null {
+  /**
+   * Earliest time a pending vehicle, or one whose lease runs out, is ready; null when none. A time
+   * at or before now means one is ready already (it became so after the caller's last lease).
+   */
+  nextReadyAt(onlyRefs?: readonly string[]): number | null {
     const filter = onlyRefs ? 'AND ref IN (SELECT value FROM json_each(?))' : '';
-    const params: SQLInputValue[] = [now, now];
-    if (onlyRefs) params.push(JSON.stringify(onlyRefs));
+    const params: SQLInputValue[] = onlyRefs ? [JSON.stringify(onlyRefs)] : [];
     const row = this.#get<{ at: number | null }>(
       `SELECT MIN(CASE state WHEN 'pending' THEN not_before ELSE leased_until END) AS at FROM vehicles
-       WHERE ((state = 'pending' AND not_before > ?) OR (state = 'leased' AND leased_until >= ?)) ${filter}`,
+       WHERE state IN ('pending', 'leased') ${filter}`,
       ...params,
     );
     return row?.at ?? null;
@@ -320,14 +322,19 @@ export class Ledger {
     });
   }
 
-  /** Puts failed vehicles whose last failure was of one of `kinds` back in the queue, with one attempt more. */
-  requeueFailed(kinds: readonly string[], notBefore: number, now = Date.now()): string[] {
+  /** The failed vehicles whose last failure was of one of `kinds`, in inventory order. */
+  failedFor(kinds: readonly string[]): string[] {
     const rows = this.#all<{ ref: string }>(
       "SELECT ref FROM vehicles WHERE state = 'failed' AND failure_kind IN (SELECT value FROM json_each(?)) ORDER BY position",
       JSON.stringify(kinds),
     );
+    return rows.map((row) => row.ref);
+  }
+
+  /** Puts failed vehicles back in the queue from `notBefore`, with one attempt more. */
+  requeueFailed(refs: readonly string[], notBefore: number, now = Date.now()): void {
     this.#transaction(() => {
-      for (const { ref } of rows) {
+      for (const ref of refs) {
         this.#run(
           "UPDATE vehicles SET state = 'pending', attempts = MAX(0, attempts - 1), not_before = ?, updated_at = ? WHERE ref = ?",
           notBefore,
@@ -336,7 +343,6 @@ export class Ledger {
         );
       }
     });
-    return rows.map((row) => row.ref);
   }
 
   /** The attempt that ends now, with the lease's owner and start (read before the lease is cleared). */

@@ -387,12 +387,11 @@ export class PgLedger implements RunLedger {
     );
   }
 
-  async nextReadyAt(now: number, onlyRefs?: readonly string[]): Promise<number | null> {
+  async nextReadyAt(onlyRefs?: readonly string[]): Promise<number | null> {
     const rows = await this.#query<{ at: number | null }>(
       `SELECT MIN(CASE state WHEN 'pending' THEN not_before ELSE leased_until END) AS at FROM ${S}.vehicles
-       WHERE run_id = $1 AND ((state = 'pending' AND not_before > $2) OR (state = 'leased' AND leased_until >= $2))
-         AND ($3::text[] IS NULL OR ref = ANY($3::text[]))`,
-      [now, onlyRefs ? [...onlyRefs] : null],
+       WHERE run_id = $1 AND state IN ('pending', 'leased') AND ($2::text[] IS NULL OR ref = ANY($2::text[]))`,
+      [onlyRefs ? [...onlyRefs] : null],
     );
     return rows[0]?.at ?? null;
   }
@@ -447,13 +446,21 @@ export class PgLedger implements RunLedger {
     );
   }
 
-  async requeueFailed(kinds: readonly string[], notBefore: number): Promise<string[]> {
-    const rows = await this.#query<{ ref: string; position: number }>(
-      `UPDATE ${S}.vehicles SET state = 'pending', attempts = GREATEST(0, attempts - 1), not_before = $3, updated_at = $4
-       WHERE run_id = $1 AND state = 'failed' AND failure_kind = ANY($2::text[]) RETURNING ref, position`,
-      [kinds, notBefore, Date.now()],
+  async failedFor(kinds: readonly string[]): Promise<string[]> {
+    const rows = await this.#query<{ ref: string }>(
+      `SELECT ref FROM ${S}.vehicles WHERE run_id = $1 AND state = 'failed' AND failure_kind = ANY($2::text[])
+       ORDER BY position`,
+      [kinds],
     );
-    return rows.sort((a, b) => a.position - b.position).map((row) => row.ref);
+    return rows.map((row) => row.ref);
+  }
+
+  async requeueFailed(refs: readonly string[], notBefore: number): Promise<void> {
+    await this.#query(
+      `UPDATE ${S}.vehicles SET state = 'pending', attempts = GREATEST(0, attempts - 1), not_before = $3, updated_at = $4
+       WHERE run_id = $1 AND ref = ANY($2::text[])`,
+      [refs, notBefore, Date.now()],
+    );
   }
 
   async startInvocation(workers: number): Promise<number> {

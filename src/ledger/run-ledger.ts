@@ -63,13 +63,20 @@ export interface RunLedger {
   releaseLeases(refs: readonly string[], now?: number): Promise<void>;
   lease(owner: string, now: number, until: number, onlyRefs?: readonly string[]): Promise<VehicleTask | null>;
   renew(ref: string, owner: string, until: number): Promise<void>;
-  nextReadyAt(now: number, onlyRefs?: readonly string[]): Promise<number | null>;
+  /**
+   * Earliest time a pending vehicle, or one whose lease runs out, is ready; null when none. A time
+   * at or before now means one is ready already (it became so after the caller's last lease).
+   */
+  nextReadyAt(onlyRefs?: readonly string[]): Promise<number | null>;
   complete(ref: string, pdf: SavedPdf): Promise<void>;
   retry(ref: string, notBefore: number, counted: boolean, outcome: AttemptOutcome): Promise<void>;
   giveUp(ref: string, outcome: AttemptOutcome): Promise<void>;
   release(ref: string): Promise<void>;
   requeue(refs: readonly string[]): Promise<void>;
-  requeueFailed(kinds: readonly string[], notBefore: number): Promise<string[]>;
+  /** The failed vehicles whose last failure was of one of `kinds`, in inventory order. */
+  failedFor(kinds: readonly string[]): Promise<string[]>;
+  /** Puts failed vehicles back in the queue from `notBefore`, with one attempt more. */
+  requeueFailed(refs: readonly string[], notBefore: number): Promise<void>;
 
   startInvocation(workers: number): Promise<number>;
   endInvocation(id: number, outcome: string): Promise<void>;
@@ -142,8 +149,8 @@ export class SqliteRunLedger implements RunLedger {
     this.ledger.renew(ref, owner, until);
   }
 
-  async nextReadyAt(now: number, onlyRefs?: readonly string[]): Promise<number | null> {
-    return this.ledger.nextReadyAt(now, onlyRefs);
+  async nextReadyAt(onlyRefs?: readonly string[]): Promise<number | null> {
+    return this.ledger.nextReadyAt(onlyRefs);
   }
 
   async complete(ref: string, pdf: SavedPdf): Promise<void> {
@@ -166,8 +173,12 @@ export class SqliteRunLedger implements RunLedger {
     this.ledger.requeue(refs);
   }
 
-  async requeueFailed(kinds: readonly string[], notBefore: number): Promise<string[]> {
-    return this.ledger.requeueFailed(kinds, notBefore);
+  async failedFor(kinds: readonly string[]): Promise<string[]> {
+    return this.ledger.failedFor(kinds);
+  }
+
+  async requeueFailed(refs: readonly string[], notBefore: number): Promise<void> {
+    this.ledger.requeueFailed(refs, notBefore);
   }
 
   async startInvocation(workers: number): Promise<number> {

@@ -2,6 +2,7 @@ import type { Counts } from '../ledger/ledger.ts';
 import type { LedgerReads } from '../ledger/run-ledger.ts';
 import type { RejectedRow } from '../records.ts';
 import { causeOf, percentile, type Metrics, type RunStatus } from './reports.ts';
+import { listSnapshots } from './snapshots.ts';
 
 /** Something on the time line of a run that explains its throughput. */
 export interface Mark {
@@ -61,6 +62,8 @@ export interface ReportData {
   failures: FailureGroup[];
   rejected: RejectedRow[];
   invocations: InvocationSummary[];
+  /** Error snapshot files (HTML and PNG), relative to the run folder. */
+  snapshots: string[];
 }
 
 const MARK_LABELS: Record<string, string> = {
@@ -76,11 +79,14 @@ export function throughputOf(ledger: LedgerReads, now = Date.now()): Throughput 
   const invocations = ledger.invocations();
   const doneTimes = ledger.doneTimes();
   const failedTimes = ledger.failedAttemptTimes().map((attempt) => attempt.at);
-  const marks: Mark[] = ledger.incidents().map((incident) => ({
-    at: incident.at,
-    kind: incident.kind as Mark['kind'],
-    label: MARK_LABELS[incident.kind] ?? incident.kind,
-  }));
+  const marks: Mark[] = ledger
+    .incidents()
+    .filter((incident) => incident.kind !== 'tabs')
+    .map((incident) => ({
+      at: incident.at,
+      kind: incident.kind as Mark['kind'],
+      label: MARK_LABELS[incident.kind] ?? incident.kind,
+    }));
   invocations.forEach((invocation, index) => {
     if (index > 0) marks.push({ at: invocation.startedAt, kind: 'start', label: 'bookout started again' });
     if (invocation.endedAt !== null && invocation.outcome !== 'finished')
@@ -150,7 +156,7 @@ export interface ReportOptions {
 
 export function reportData(
   ledger: LedgerReads,
-  paths: { name: string; root: string },
+  paths: { name: string; root: string; snapshots?: string },
   metrics: Metrics,
   options: ReportOptions,
   now = Date.now(),
@@ -168,5 +174,6 @@ export function reportData(
     failures: failureGroups(ledger),
     rejected: ledger.rejectedRows(),
     invocations: invocationSummaries(ledger, now),
+    snapshots: paths.snapshots ? listSnapshots(paths.snapshots).map((file) => `run_data/snapshots/${file}`) : [],
   };
 }

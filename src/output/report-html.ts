@@ -147,6 +147,16 @@ function failures(data: ReportData): string {
 <h3>Failed attempts by cause</h3><p class="sub">Every attempt that did not end in a PDF, also those whose vehicle was done on a later try.</p>${attempts}</section>`;
 }
 
+function snapshots(data: ReportData): string {
+  if (data.snapshots.length === 0) return '';
+  const items = data.snapshots
+    .map((file) => `<li data-snapshot="${e(file)}"><a href="${e(file)}">${e(file.split('/').pop() ?? file)}</a></li>`)
+    .join('\n');
+  return `<section><h2>Snapshots of failed pages</h2><p class="sub">The tab of the first failures of each kind, as it was
+(HTML without scripts or the session's secrets, and a screenshot), named by time, vehicle, step and cause.</p>
+<ul>${items}</ul></section>`;
+}
+
 function invocations(data: ReportData): string {
   const rows = data.invocations
     .map(
@@ -176,6 +186,7 @@ ${summary(data)}
 ${throughput(data)}
 ${steps(data)}
 ${failures(data)}
+${snapshots(data)}
 ${invocations(data)}
 </main></body></html>
 `;

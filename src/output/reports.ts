@@ -5,6 +5,7 @@ import type { DurableWriter } from './atomic-write.ts';
 import { reportData } from './report-data.ts';
 import { reportHtml } from './report-html.ts';
 import type { RunPaths } from './run-folders.ts';
+import { listSnapshots } from './snapshots.ts';
 
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'failed';
 
@@ -19,6 +20,7 @@ export const CAUSES: Record<string, string> = {
   browser: 'browser',
   slot: 'tab',
   internal: 'bookout (a bug)',
+  changed: 'portal changed',
   fatal: 'run stopped',
 };
 
@@ -49,6 +51,8 @@ export interface Metrics {
   session_recoveries: number;
   wrong_vehicle_pdfs_rejected: number;
   started_at: string | null;
+  /** With WORKERS=auto: every change of the tab count, as "<tabs>: <why>". */
+  tab_changes: Array<{ at: string; change: string }>;
   last_vehicle_done_at: string | null;
   /** When the latest invocation ended; null while it runs. */
   ended_at: string | null;
@@ -102,6 +106,10 @@ export function computeMetrics(ledger: LedgerReads, workers: number, status: Run
     // Stopped at once (a second Ctrl-C), the invocation is still open: it ends now.
     ended_at: status === 'running' ? null : isoOrNull(ledger.lastEndedAt() ?? now),
     status,
+    tab_changes: ledger
+      .incidents()
+      .filter((incident) => incident.kind === 'tabs')
+      .map((incident) => ({ at: new Date(incident.at).toISOString(), change: incident.detail ?? '' })),
   };
 }
 
@@ -245,6 +253,13 @@ export function finalReport(ledger: LedgerReads, paths: RunPaths, metrics: Metri
     const shown = failures.slice(0, 20);
     lines.push(`  what failed and why (all in ${paths.failures}):`, ...shown);
     if (failures.length > shown.length) lines.push(`  ... and ${failures.length - shown.length} more`);
+  }
+  const snapshots = listSnapshots(paths.snapshots);
+  if (snapshots.length > 0) {
+    const pages = snapshots.filter((file) => file.endsWith('.html')).length;
+    lines.push(`  snapshots of ${pages} failed pages (HTML and PNG) in ${paths.snapshots}:`);
+    for (const file of snapshots.slice(0, 10)) lines.push(`    ${file}`);
+    if (snapshots.length > 10) lines.push(`    ... and ${snapshots.length - 10} more files`);
   }
   lines.push(`  report with charts: ${paths.reportHtml}`);
   return `${lines.join('\n')}\n`;

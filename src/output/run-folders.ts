@@ -24,6 +24,8 @@ export interface RunPaths {
   log: string;
   /** The log as JSON lines (LOG_JSON). */
   jsonLog: string;
+  /** Error snapshots: pages of failed attempts (HTML and PNG). */
+  snapshots: string;
 }
 
 export function runPaths(root: string): RunPaths {
@@ -45,6 +47,7 @@ export function runPaths(root: string): RunPaths {
     reportHtml: join(root, 'report.html'),
     log: join(data, 'bookout.log'),
     jsonLog: join(data, 'bookout.jsonl'),
+    snapshots: join(data, 'snapshots'),
   };
 }
 

@@ -21,10 +21,77 @@ export interface InventoryExport {
   clearedFilter: boolean;
 }
 
+/** What a tab shows, as evidence of a failure: its page without scripts and secrets, and a screenshot. */
+export interface PageSnapshot {
+  /** The page's HTML: no script, no password or hidden field's value, no cookie value, no credential. */
+  html: string;
+  /** Null when a screenshot could not be taken, or must not be (a password typed in). */
+  png: Buffer | null;
+  /** The page's address without its query (which may carry tokens). */
+  address: string;
+}
+
 /** One worker tab: downloads one vehicle's report at a time. */
 export interface ReportTab extends Slot {
   /** The report PDF bytes of `reference`, fetched once; not yet proven. Steps are reported to `attempt`. */
   downloadReport(reference: string, attempt: TaskContext): Promise<Buffer>;
+  /** What the tab shows now, within `withinMs`; null when nothing can be taken (a closed or crashed tab). */
+  snapshot(withinMs: number): Promise<PageSnapshot | null>;
+}
+
+/** One fact of the portal's pages that the adapter relies on, as `check` found it. */
+export interface CheckedFact {
+  /** The fact's name, stable ("reportButton"). */
+  name: string;
+  /** Where it is ("vehicle page"). */
+  page: string;
+  /** The fact as a person checks it: a selector, an address, a text. */
+  what: string;
+  /**
+   * `not shown`: the page that has it did not come up this time, which is allowed (an accepted
+   * license); `not checked`: a step before it did not work out.
+   */
+  status: 'found' | 'not found' | 'different' | 'not shown' | 'not checked';
+  /** What was there instead; why it was not checked; or a detail of what was found. */
+  detail?: string;
+}
+
+export interface CheckedStep {
+  name: string;
+  ms: number;
+  ok: boolean;
+  /** Why it failed. */
+  detail?: string;
+}
+
+export interface CheckRequest {
+  /** Where the inventory export is saved. */
+  csvFile: string;
+  /** Proves a report PDF names `reference`: null when it does, else why not. */
+  prove(pdf: Buffer, reference: string): Promise<string | null>;
+  /** Aborting it ends the check at once (the caller then logs out). */
+  signal: AbortSignal;
+  /** Logging out at the end may take this long. */
+  logoutWithinMs: number;
+  /** Each step as it starts, for a live display. */
+  stepStarted?(name: string): void;
+}
+
+/** What `check` found: every fact, the time of each step, and what it made on the way. */
+export interface PortalCheck {
+  facts: CheckedFact[];
+  steps: CheckedStep[];
+  /** A failure that is not a fact of the pages (an error answer, no answer in time): the check could not finish. */
+  problem?: string;
+  /** What else the user should know ("a session left open by an earlier run was logged out first"). */
+  notes: string[];
+  /** The vehicle whose report was made, and the report (proven or not). */
+  reference?: string;
+  pdf?: Buffer;
+  /** The inventory export is in the request's `csvFile`. */
+  csvSaved: boolean;
+  /** The session the check opened was closed again. */
+  loggedOut: boolean;
 }
 
 export interface PortalEvents {
@@ -64,6 +131,12 @@ export interface Portal {
   newTab(): Promise<ReportTab>;
   /** Logs out of whatever session the context holds, within `withinMs`. Safe at any time, also after errors. */
   logout(withinMs: number): Promise<void>;
+  /**
+   * Goes once through every page the downloads need, as a person would before leaving it for the
+   * night (one login, one export, one report), logs out, and says how each fact it relies on was
+   * found. Throws LoginRefused, and the signal's reason when aborted; a missing fact is data.
+   */
+  check(request: CheckRequest): Promise<PortalCheck>;
 }
 
 export interface Credentials {

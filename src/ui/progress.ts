@@ -11,6 +11,8 @@ export interface ProgressNumbers {
   remaining: number;
   /** Vehicles finished by this invocation, with their finish times (for the rate). */
   finishedAt: readonly number[];
+  /** Tabs working now, when the count changes while the run goes (WORKERS=auto). */
+  tabs?: number;
 }
 
 export interface ProgressSource {
@@ -76,6 +78,7 @@ function tallyLine(numbers: ProgressNumbers, startedAt: number, now: number): st
   const rate = ratePerHour(numbers.finishedAt, startedAt, now);
   return (
     `${numbers.failed} failed | ${numbers.remaining} left | ${Math.round(rate)}/h | ` +
+    (numbers.tabs === undefined ? '' : `${numbers.tabs} tabs | `) +
     `${finishText(numbers, rate, now)} | elapsed ${formatDuration(now - startedAt)}`
   );
 }
@@ -115,7 +118,7 @@ export function liveLines(
   ];
   const notes = note ? [`  ${note}`] : [];
   const room = Math.max(0, screen.rows - 1 - summary.length - notes.length);
-  let tabs = workers.map((view) => workerLine(view, now));
+  let tabs = workers.filter((view) => view.state !== 'parked').map((view) => workerLine(view, now));
   if (tabs.length > room) {
     const shown = Math.max(0, room - 1);
     tabs = [...tabs.slice(0, shown), `  ... and ${tabs.length - shown} more tabs`];

@@ -163,7 +163,7 @@ export class RunControl implements WebApp {
     };
     const username = parse('username', asText(fields.user), 'User', defaults.username);
     if (username === undefined) problems.push('User: type the portal user name (or set JD_USER in the settings)');
-    const workersText = asText(fields.workers).trim().toLowerCase() === 'auto' ? '' : asText(fields.workers);
+    const workersText = asText(fields.workers);
     const settings: Settings = {
       ...defaults,
       username,

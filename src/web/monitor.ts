@@ -20,7 +20,8 @@ export interface FormView {
   maxDownloads: string;
   workers: string;
   /** The number of tabs "auto" stands for. */
-  autoWorkers: number;
+  /** What an empty Workers field means: the settings' own value. */
+  autoWorkers: number | 'auto';
   headless: boolean;
   /** JD_USER is set (in the environment or .env): the user field may stay empty. */
   userFromSettings: boolean;

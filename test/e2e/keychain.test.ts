@@ -31,7 +31,7 @@ describe('the OS keychain, with a real Secret Service', { skip: missing ?? false
     ws = await openWorkspace({ vehicles: 6 });
     keyring = await startSecretService();
     process.env.DBUS_SESSION_BUS_ADDRESS = keyring.address;
-    env = ws.env({ DBUS_SESSION_BUS_ADDRESS: keyring.address });
+    env = ws.env({ DBUS_SESSION_BUS_ADDRESS: keyring.address, BOOKOUT_KEYCHAIN: 'on' });
     delete env.JD_PASS;
   });
   after(async () => {

@@ -531,4 +531,108 @@ describe('WorkerPool', () => {
       assert.equal(budget.used, 0);
     },
   );
+
+  it('a task failing because the pages changed is not counted; a few in a row stop the run', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('C', 20));
+    const started: string[] = [];
+    const pool = poolFor(
+      queue,
+      {
+        async run(task, slot) {
+          started.push(task.id);
+          await slot.work(5);
+          throw new TaskFailure('changed', 'vehicle page: button.report not found');
+        },
+      },
+      { workers: 1, maxChangedInRow: 3, retryDelayMs: () => 60_000 },
+    );
+    const result = await pool.run();
+    assert.equal(result.reason, 'fatal');
+    assert.equal(result.fatal?.kind, 'changed');
+    assert.match(result.fatal?.message ?? '', /button\.report not found \(3 tasks in a row\)/);
+    assert.deepEqual(started, ['C0', 'C1', 'C2'], 'three different tasks, then the run stopped');
+    const entries = queue.view();
+    assert.ok(
+      entries.every((entry) => entry.state === 'pending' && entry.attempts === 0),
+      'nothing failed or counted',
+    );
+  });
+
+  it('a success between changed pages starts the count again', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(ids('D', 8));
+    const pool = poolFor(
+      queue,
+      {
+        async run(task) {
+          if (['D1', 'D2', 'D4', 'D5'].includes(task.id) && task.freeRetries === 0)
+            throw new TaskFailure('changed', 'odd page');
+          return task.id;
+        },
+      },
+      { workers: 1, maxChangedInRow: 3, retryDelayMs: () => 20 },
+    );
+    const result = await pool.run();
+    assert.equal(result.reason, 'finished');
+    assert.equal(queue.results.size, 8);
+  });
+
+  it('the evidence of a failure is taken from its slot before the slot is reset or replaced', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['BAD', 'SLOW', 'OK']);
+    const seen: Array<{ id: string; kind: string; step?: string; disposed: boolean; resets: number }> = [];
+    const pool = new WorkerPool(
+      {
+        queue,
+        slots: slotFactory,
+        recovery: noRecovery,
+        job: {
+          async run(task, slot, context) {
+            context.step('opening page');
+            if (task.attempts > 0 || task.id === 'OK') return task.id;
+            if (task.id === 'SLOW') await slot.work(60_000);
+            throw new TaskFailure('transient', 'HTTP 500');
+          },
+        },
+        evidence: async (failure, scene) => {
+          seen.push({
+            id: scene.task.id,
+            kind: failure.kind,
+            step: scene.step,
+            disposed: scene.slot.disposed,
+            resets: scene.slot.resets,
+          });
+          if (scene.task.id === 'SLOW') throw new Error('the snapshot failed');
+        },
+      },
+      { ...fastOptions, workers: 1, taskTimeoutMs: 300 },
+    );
+    const result = await pool.run();
+    assert.equal(result.reason, 'finished');
+    assert.equal(queue.results.size, 3, 'a failing evidence hook changes no outcome');
+    assert.deepEqual(seen, [
+      { id: 'BAD', kind: 'transient', step: 'opening page', disposed: false, resets: 0 },
+      { id: 'SLOW', kind: 'hang', step: 'opening page', disposed: false, resets: 1 },
+    ]);
+  });
+
+  it('taking evidence is bounded in time', LIMIT, async () => {
+    const queue = new MemoryQueue<string>(['X']);
+    const pool = new WorkerPool(
+      {
+        queue,
+        slots: slotFactory,
+        recovery: noRecovery,
+        job: {
+          async run(task) {
+            if (task.attempts === 0) throw new TaskFailure('transient', 'HTTP 500');
+            return task.id;
+          },
+        },
+        evidence: () => new Promise(() => undefined),
+      },
+      { ...fastOptions, workers: 1, evidenceTimeoutMs: 200 },
+    );
+    const started = Date.now();
+    assert.equal((await pool.run()).reason, 'finished');
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
 });

@@ -70,6 +70,43 @@ describe('the PostgreSQL ledger', { skip, timeout: 60_000 }, () => {
     assert.equal(await ledger.lease('host#1/worker-x', now + 6000, now + 60_000), null);
   });
 
+  it('nextReadyAt counts every pending or leased vehicle, even one ready already; failedFor then requeueFailed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bookout-pg-ready-'));
+    const sqlite = new SqliteRunLedger(Ledger.open(join(dir, 'state.db')));
+    try {
+      const pg = store.ledger(await store.run('west', '12-01-2026'), 'run west');
+      const t0 = Date.now() - 60_000;
+      for (const ledger of [sqlite, pg]) {
+        await ledger.importInventory(['W1', 'W2', 'W3'], []);
+        const w1 = await ledger.lease('host#1/worker-1', t0, t0 + 500);
+        const w2 = await ledger.lease('host#1/worker-2', t0, t0 + 60_000);
+        await ledger.retry(w2!.id, t0 + 100, true, { kind: 'transient', reason: 'HTTP 500' });
+        // W3 pending since 0, W1 leased until t0 + 500, W2 pending from t0 + 100: all in the past.
+        assert.equal(await ledger.nextReadyAt(), 0, `${ledger.where}: the oldest, ready already`);
+        assert.equal(await ledger.nextReadyAt([w1!.id, w2!.id]), t0 + 100, `${ledger.where}: among some`);
+        await ledger.giveUp(w1!.id, { kind: 'permanent', reason: 'not in the grid' });
+        const w3 = await ledger.lease('host#1/worker-3', t0 + 200, t0 + 700, ['W3']);
+        await ledger.giveUp(w3!.id, { kind: 'transient', reason: 'HTTP 502' });
+        assert.deepEqual(await ledger.failedFor(['permanent', 'transient']), ['W1', 'W3']);
+        assert.deepEqual(await ledger.failedFor(['session']), []);
+        assert.equal(await ledger.nextReadyAt(), t0 + 100, `${ledger.where}: only W2 waits`);
+        await ledger.requeueFailed(['W3'], t0 + 300);
+        assert.deepEqual(await ledger.failedFor(['permanent', 'transient']), ['W1']);
+        assert.equal(await ledger.nextReadyAt(['W3']), t0 + 300);
+        const back = (await ledger.vehicles('pending')).find((vehicle) => vehicle.ref === 'W3');
+        assert.equal(back?.attempts, 0, `${ledger.where}: the requeued vehicle has one attempt more`);
+        for (const ref of ['W2', 'W3']) {
+          const task = await ledger.lease('host#1/worker-1', Date.now(), Date.now() + 1000, [ref]);
+          await ledger.complete(task!.id, { file: `${ref}.pdf`, bytes: 1, sha256: ref });
+        }
+        assert.equal(await ledger.nextReadyAt(), null, `${ledger.where}: nothing pending or leased`);
+      }
+    } finally {
+      await sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('holds a run for one process at a time', async () => {
     const id = await store.run('east', '12-01-2026');
     const first = await store.holdRun(id);

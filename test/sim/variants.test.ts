@@ -295,6 +295,17 @@ describe('simulated portal: vehicle URL and row id shapes', () => {
     );
   }
 
+  it('script Bookout links: href javascript:;, the address only in the click handler', TIME_LIMIT, async (t) => {
+    const portal = await start(t, { bookoutLinks: 'script' });
+    const client = await signedIn(portal);
+    const ref = portal.inventory[0]!.ref;
+    const { data } = await client.grid({ action: 'filter', value: ref });
+    const link = /<a id="bookOutButton_[^"]+" title="Bookout" ([^>]+)>/.exec(data.rows!)![1]!;
+    assert.match(link, /^href="javascript:;" onclick="[^"]+" data-target="\/ValuesOnline\/vehicle\/Bookout\/[^"]+"$/);
+    const target = /data-target="([^"]+)"/.exec(link)![1]!;
+    assert.equal((await get(client, target)).status, 200, 'the click handler goes to the vehicle page');
+  });
+
   it(
     'a vehicle page without a session sends to the login page with the whole URL as ReturnUrl',
     TIME_LIMIT,

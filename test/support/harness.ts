@@ -116,6 +116,7 @@ export async function openWorkspace(options: Partial<PortalOptions> = {}): Promi
       PORTAL_URL: portal.url,
       DOWNLOAD_FOLDER: downloads,
       BOOKOUT_STATE_DIR: join(dir, 'state'),
+      BOOKOUT_KEYCHAIN: 'off', // never the machine's own keychain (test/e2e/keychain.test.ts sets up its own)
       WORKERS: '3',
       ...(process.env.BROWSER_PATH ? { BROWSER_PATH: process.env.BROWSER_PATH } : {}),
       ...extra,

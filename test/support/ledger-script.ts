@@ -32,7 +32,8 @@ export async function playScript(ledger: RunLedger, t0: number): Promise<void> {
   await ledger.complete(again!.id, pdf(again!.id));
   const dead = await lease('host#2/worker-1', t0 + 70);
   await ledger.releaseLeases([dead!.id], t0 + 80);
-  await ledger.requeueFailed(['permanent'], t0 + 1);
+  const failed = await ledger.failedFor(['permanent']);
+  await ledger.requeueFailed(failed, t0 + 1);
   await ledger.endInvocation(invocation, 'stopped');
 }
 

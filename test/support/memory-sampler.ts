@@ -10,9 +10,14 @@ export interface MemorySummary {
   peakRssMb: number;
   /** PSS at the end of each quarter of the download phase (the last sample before it ends). */
   pssAtQuartersMb: Array<number | null>;
+  /** Mean PSS over each quarter of the download phase (steadier than one sample: tabs come and go). */
+  pssQuarterMeansMb: Array<number | null>;
   /** The peak PSS sample by kind of process (node, browser, renderer, ...), and how many of each. */
   peakPssByKindMb: Record<string, number>;
   peakProcessesByKind: Record<string, number>;
+  /** Each kind's own highest PSS and process count over the whole run (not necessarily at the same moment). */
+  maxPssByKindMb: Record<string, number>;
+  maxProcessesByKind: Record<string, number>;
 }
 
 /** CPU seconds over the download phase: between the first and last sample inside it, scaled up to all of it. */
@@ -61,9 +66,28 @@ export class MemorySampler {
       peakPssMb: peak?.pssMb ?? 0,
       peakRssMb: this.samples.reduce((max, sample) => Math.max(max, sample.rssMb), 0),
       pssAtQuartersMb: quarters,
+      pssQuarterMeansMb: span ? this.#quarterMeans(span) : [null, null, null, null],
       peakPssByKindMb: peak?.pssByKindMb ?? {},
       peakProcessesByKind: peak?.processesByKind ?? {},
+      maxPssByKindMb: this.#maxByKind((sample) => sample.pssByKindMb),
+      maxProcessesByKind: this.#maxByKind((sample) => sample.processesByKind),
     };
+  }
+
+  #quarterMeans(span: Span): Array<number | null> {
+    const length = (span.to - span.from) / 4;
+    return [0, 1, 2, 3].map((quarter) => {
+      const from = span.from + length * quarter;
+      const inside = this.samples.filter((sample) => sample.at >= from && sample.at <= from + length);
+      return inside.length === 0 ? null : inside.reduce((sum, sample) => sum + sample.pssMb, 0) / inside.length;
+    });
+  }
+
+  #maxByKind(values: (sample: MemorySample) => Record<string, number>): Record<string, number> {
+    const max: Record<string, number> = {};
+    for (const sample of this.samples)
+      for (const [kind, value] of Object.entries(values(sample))) max[kind] = Math.max(max[kind] ?? 0, value);
+    return max;
   }
 
   cpu(span: Span | null): CpuSummary | null {

@@ -40,9 +40,9 @@ export function wholeNumber(name: string, text: string, min: number, max: number
 }
 
 /** A name of the simulated portal's variants (cacheable, strict). */
-export function variantName(text: string): VariantName {
+export function variantName(text: string, option = '--variant'): VariantName {
   if (!VARIANT_NAMES.includes(text as VariantName))
-    throw new UsageError(`--variant must be ${VARIANT_NAMES.join(' or ')}, got "${text}"`);
+    throw new UsageError(`${option} must be ${VARIANT_NAMES.join(' or ')}, got "${text}"`);
   return text as VariantName;
 }
 

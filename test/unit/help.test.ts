@@ -22,7 +22,7 @@ const flagOf = (attribute: string) =>
   `--${kebab(attribute)}`;
 
 describe('--help', { timeout: 30_000 }, () => {
-  const commands = [[], ['run'], ['status'], ['validate'], ['demo']];
+  const commands = [[], ['run'], ['status'], ['validate'], ['demo'], ['check']];
   const texts = commands.map((command) => help(...command));
 
   it('every command: no line wider than 80 columns (also on a wide terminal), examples at the end', () => {
@@ -46,7 +46,7 @@ describe('--help', { timeout: 30_000 }, () => {
       if (definition.placeholder) assert.ok(item.startsWith(` ${flag} ${definition.placeholder} `), item);
       assert.ok(item.includes(`(env: ${definition.env}`), item);
     }
-    assert.match(run, /--workers <n> /);
+    assert.match(run, /--workers <n>\|auto /);
     assert.match(run, /--task-timeout <seconds> /);
     assert.match(run, /--out <folder> /);
     assert.match(run, /--run <folder> /);

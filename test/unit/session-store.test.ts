@@ -19,6 +19,9 @@ const cookie = {
 };
 const origin = 'https://extapps.jdpowervalues.com';
 
+// The key file, not the machine's own keychain (test/e2e/keychain.test.ts covers that one).
+process.env.BOOKOUT_KEYCHAIN = 'off';
+
 describe('the per-user session store', { timeout: 10_000 }, () => {
   let state: string;
   beforeEach(() => {
@@ -45,8 +48,11 @@ describe('the per-user session store', { timeout: 10_000 }, () => {
     const fromPassword = scryptSync(`dealer1\nthe-right-password\n${origin}`, 'salt', 32);
     assert.equal(unsealCookies(sealed, fromPassword, account), null, 'a key derived from the credentials');
     rmSync(join(state, 'keys'), { recursive: true });
-    const later = new SessionStore(state, origin, 'dealer1');
-    assert.equal(await later.load(), null, 'without the key file the session is useless');
+    assert.equal(
+      await new SessionStore(state, origin, 'dealer1').load(),
+      null,
+      'without the key file the session is useless',
+    );
     if (process.platform !== 'win32') assert.equal(statSync(store.file).mode & 0o777, 0o600);
   });
 });

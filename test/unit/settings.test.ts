@@ -37,7 +37,8 @@ function utf16(text: string, byteOrder: 'le' | 'be'): Buffer {
 describe('settings', { timeout: 30_000 }, () => {
   it('defaults match the documentation', () => {
     const settings = loadSettings({ env: creds, envFile: false });
-    assert.equal(settings.workers, 5);
+    assert.equal(settings.workers, 'auto');
+    assert.equal(settings.maxWorkers, 8);
     assert.equal(settings.headless, true);
     assert.equal(settings.blockResources, true);
     assert.equal(settings.taskTimeoutMs, 180_000);
@@ -51,6 +52,7 @@ describe('settings', { timeout: 30_000 }, () => {
     assert.equal(loadSettings({ env: { ...creds, NUM_WORKERS: '3' }, envFile: false }).workers, 3);
     assert.equal(loadSettings({ env: { ...creds, WORKERS: '4', NUM_WORKERS: '3' }, envFile: false }).workers, 4);
     assert.equal(loadSettings({ env: { ...creds, WORKERS: '4' }, flags: { workers: '8' }, envFile: false }).workers, 8);
+    assert.equal(loadSettings({ env: { ...creds, WORKERS: 'Auto' }, envFile: false }).workers, 'auto');
   });
 
   it('reads .env, and the environment wins over it', () => {

@@ -9,8 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { TaskFailure } from '../../engine/failure.ts';
 
-/** Something a page shows: an element by CSS selector, or a button by its text. */
-export type Target = string | { button: string };
+/**
+ * Something a page shows: an element by CSS selector, or a button by its text; `attached`: an
+ * element by CSS selector that counts once it is in the document, shown or not.
+ */
+export type Target = string | { button: string } | { attached: string };
 
 export type Landing = 'expected' | 'login' | 'license';
 
@@ -18,39 +21,74 @@ export interface LandingQuery {
   expected: Target;
   /** `expected` counts only while nothing matches this selector (rows still marked stale, say). */
   without?: string;
-  login: string;
-  license: string;
+  /** The login form and the license checkbox: when shown, the page is that one instead. */
+  login?: string;
+  license?: string;
   /** How long to look, in ms. */
   ms: number;
 }
 
-/** Resolves with what the page shows (the license page, the login form, or `expected`), or null after `ms`. */
-function landingIn(query: LandingQuery): Promise<Landing | null> {
+/** Nothing was found within the look, in a document loaded this many ms ago. */
+interface Loaded {
+  loadedMs: number;
+}
+
+/**
+ * Resolves with what the page shows (the license page, the login form, or `expected`); after `ms`
+ * with how long ago the document finished loading, or null while it is still loading.
+ */
+function landingIn(query: LandingQuery): Promise<Landing | Loaded | null> {
   const shown = (element: Element | null | undefined) =>
     !!element && element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden';
   const find = (target: Target) =>
     typeof target === 'string'
       ? document.querySelector(target)
-      : [...document.querySelectorAll('button, input[type="button"], input[type="submit"]')].find(
-          (element) =>
-            ((element as HTMLElement).innerText || (element as HTMLInputElement).value || '').trim() === target.button,
-        );
+      : 'attached' in target
+        ? document.querySelector(target.attached)
+        : [...document.querySelectorAll('button, input[type="button"], input[type="submit"]')].find(
+            (element) =>
+              ((element as HTMLElement).innerText || (element as HTMLInputElement).value || '').trim() ===
+              target.button,
+          );
+  const loaded = (): Loaded | null => {
+    if (document.readyState !== 'complete') return null;
+    const entry = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const end = entry?.loadEventEnd ?? 0;
+    return { loadedMs: end > 0 ? performance.now() - end : 0 };
+  };
   const look = (): Landing | null => {
-    if (shown(find(query.license))) return 'license';
-    if (shown(find(query.login))) return 'login';
+    if (query.license && shown(find(query.license))) return 'license';
+    if (query.login && shown(find(query.login))) return 'login';
     if (query.without && document.querySelector(query.without)) return null;
     // While the document is still parsing, its scripts (the grid's functions) may not be there yet.
     if (document.readyState === 'loading') return null;
-    return shown(find(query.expected)) ? 'expected' : null;
+    const expected = query.expected;
+    if (typeof expected === 'object' && 'attached' in expected) return find(expected) ? 'expected' : null;
+    return shown(find(expected)) ? 'expected' : null;
   };
-  const end = Date.now() + query.ms;
+  // Looks again when the document changes (and every 250 ms, for changes no mutation reports),
+  // instead of polling: waiting tabs then cost the CPU almost nothing.
   return new Promise((resolve) => {
-    const tick = () => {
-      const found = look();
-      if (found || Date.now() >= end) resolve(found);
-      else setTimeout(tick, 15);
+    let settled = false;
+    const finish = (found: Landing | Loaded | null) => {
+      if (settled) return;
+      settled = true;
+      observer.disconnect();
+      clearInterval(every);
+      clearTimeout(deadline);
+      document.removeEventListener('readystatechange', check);
+      resolve(found);
     };
-    tick();
+    const check = () => {
+      const found = look();
+      if (found) finish(found);
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    document.addEventListener('readystatechange', check);
+    const every = setInterval(check, 250);
+    const deadline = setTimeout(() => finish(look() ?? loaded()), query.ms);
+    check();
   });
 }
 
@@ -103,8 +141,43 @@ async function lookInPage<A, R>(page: Page, look: (arg: A & { ms: number }) => P
   throw new TaskFailure('hang', `${wait.what}: nothing happened within ${Math.round(wait.timeoutMs / 1000)} s`);
 }
 
-export function awaitLanding(page: Page, query: Omit<LandingQuery, 'ms'>, wait: Look): Promise<Landing> {
-  return lookInPage(page, landingIn, query, wait);
+/** When a page counts as settled: loaded and without network activity for `quietMs`. */
+export interface Settle {
+  quietMs: number;
+  /** How long the page has had no request in flight (0 while one is). */
+  quietForMs(): number;
+}
+
+/** Looks are this short while a page may settle, so that settling is seen soon. */
+const SETTLE_SLICE_MS = 500;
+
+/**
+ * Waits until the page shows `expected`, the login form or the license checkbox and says which.
+ * With `settle`: 'settled' when none of them shows on a page that loaded and has been quiet (no
+ * request in flight, no navigation) for `settle.quietMs`. Throws a hang failure after `timeoutMs`.
+ */
+export async function awaitLanding(
+  page: Page,
+  query: Omit<LandingQuery, 'ms'>,
+  wait: Look,
+  settle?: Settle,
+): Promise<Landing | 'settled'> {
+  const deadline = Date.now() + wait.timeoutMs;
+  for (let left = wait.timeoutMs; left > 0; left = deadline - Date.now()) {
+    wait.signal?.throwIfAborted();
+    const ms = Math.min(left, settle ? SETTLE_SLICE_MS : LOOK_SLICE_MS);
+    let found: Landing | Loaded | null;
+    try {
+      found = await page.evaluate(landingIn, { ...query, ms });
+    } catch (error) {
+      if (!(error instanceof Error) || !NAVIGATED.test(error.message)) throw error;
+      await sleep(AFTER_NAVIGATION_MS);
+      continue;
+    }
+    if (typeof found === 'string') return found;
+    if (settle && found && found.loadedMs >= settle.quietMs && settle.quietForMs() >= settle.quietMs) return 'settled';
+  }
+  throw new TaskFailure('hang', `${wait.what}: nothing happened within ${Math.round(wait.timeoutMs / 1000)} s`);
 }
 
 export function awaitTitle(page: Page, prefix: string, wait: Look): Promise<string> {
@@ -112,7 +185,7 @@ export function awaitTitle(page: Page, prefix: string, wait: Look): Promise<stri
 }
 
 /** Dispatches a click on the first element matching `target`. False when there is none. */
-export function clickIn(page: Page, target: Target): Promise<boolean> {
+export function clickIn(page: Page, target: string | { button: string }): Promise<boolean> {
   return page.evaluate((wanted) => {
     const element =
       typeof wanted === 'string'

@@ -1,7 +1,17 @@
 // The J.D. Power ValuesOnline portal, behind the Portal interface.
 import { blockResources } from '../../browser/resource-blocking.ts';
 import { readFile } from 'node:fs/promises';
-import type { InventoryExport, Portal, PortalDeps, PortalKind, ReportTab, SignInResult } from '../portal.ts';
+import type {
+  CheckRequest,
+  InventoryExport,
+  Portal,
+  PortalCheck,
+  PortalDeps,
+  PortalKind,
+  ReportTab,
+  SignInResult,
+} from '../portal.ts';
+import { checkValuesOnline } from './check.ts';
 import { readInventoryCsv } from './inventory-csv.ts';
 import { clearFilters, exportInventoryCsv } from './inventory-page.ts';
 import { PdfCapture } from './pdf-capture.ts';
@@ -11,6 +21,8 @@ import { ValuesOnlineSession } from './session.ts';
 
 /** The inventory export may take this long (the portal builds the whole file first). */
 const EXPORT_TIMEOUT_MS = 300_000;
+/** One step of the control tab (a page, the login, the license) may take this long: an answer that never comes costs no more. */
+const CONTROL_STEP_TIMEOUT_MS = 30_000;
 /** One probe of an unreachable portal may take this long. */
 const PROBE_TIMEOUT_MS = 10_000;
 
@@ -30,7 +42,7 @@ class ValuesOnline implements Portal {
       newPage: () => deps.context().newPage(),
       isBrowserAlive: deps.isBrowserAlive,
       events: deps.events,
-      timeoutMs: Math.min(deps.stepTimeoutMs, 120_000),
+      timeoutMs: Math.min(deps.stepTimeoutMs, CONTROL_STEP_TIMEOUT_MS),
     });
   }
 
@@ -74,14 +86,23 @@ class ValuesOnline implements Portal {
 
   async newTab(): Promise<ReportTab> {
     const page = await this.#deps.context().newPage();
+    const { username, password } = this.#deps.credentials;
+    const cookieValues = async () => (await this.#deps.context().cookies()).map((cookie) => cookie.value);
     return new VehicleReportTab(page, this.#capture, {
       origin: this.#deps.origin,
       stepTimeoutMs: this.#deps.stepTimeoutMs,
+      secrets: { credentials: [username, password], cookieValues },
     });
   }
 
   logout(withinMs: number): Promise<void> {
     return this.#session.logout(withinMs);
+  }
+
+  check(request: CheckRequest): Promise<PortalCheck> {
+    const exportTimeoutMs = Math.max(this.#deps.stepTimeoutMs, EXPORT_TIMEOUT_MS);
+    const parts = { session: this.#session, capture: this.#capture, stepTimeoutMs: this.#deps.stepTimeoutMs };
+    return checkValuesOnline({ ...parts, exportTimeoutMs }, request);
   }
 }
 

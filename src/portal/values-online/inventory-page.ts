@@ -1,14 +1,23 @@
+import { stat } from 'node:fs/promises';
 import type { Page, Response } from 'playwright-core';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
-import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost } from './landing.ts';
-import { SELECTORS, STOCK_FILTER_FUNCTION } from './selectors.ts';
+import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost, waitForLanding } from './landing.ts';
+import { insteadOf, missingFact, PageChanged, SESSION_SETTLE_MS } from './page-facts.ts';
+import { SELECTORS, STOCK_FILTER_FUNCTION, type FactName } from './selectors.ts';
 
 const STALE_MARK = 'data-bookout-stale';
 /** The grid's rows must be replaced this soon after its callback answered. */
 const GRID_REFRESH_MS = 30_000;
 
-/** Clears every grid filter stored on the server (the export and the grid follow it). True if one was active. */
-export async function clearFilters(page: Page, timeoutMs: number): Promise<boolean> {
+/**
+ * Clears every grid filter stored on the server (the export and the grid follow it). True if one
+ * was active. `required`: the filter bar must be there (a filter could not be seen otherwise).
+ */
+export async function clearFilters(page: Page, timeoutMs: number, required = true): Promise<boolean> {
+  if (required) {
+    const wait = { timeoutMs, fact: 'filterBarLink' as const, settleMs: SESSION_SETTLE_MS, only: true };
+    await expectLanding(page, { attached: SELECTORS.filterBarLink }, 'clearing the grid filter', wait);
+  }
   const clear = page.locator(SELECTORS.clearFilterLink);
   if ((await clear.count()) === 0) return false;
   await failFastOnErrors(page, 'clearing the grid filter', async () => {
@@ -18,21 +27,29 @@ export async function clearFilters(page: Page, timeoutMs: number): Promise<boole
   return true;
 }
 
+const EXPORT_ITEMS = ['exportMenu', 'exportAllColumns', 'exportToCsv'] as const satisfies FactName[];
+
 /** Export -> Export All Columns -> Export to CSV; saves the download to `path`. Needs the menu's stylesheets. */
 export async function exportInventoryCsv(page: Page, path: string, timeoutMs: number): Promise<void> {
   await failFastOnErrors(page, 'exporting the inventory', async () => {
     const downloading = armed(page.waitForEvent('download', { timeout: timeoutMs }));
     try {
-      for (const item of [SELECTORS.exportMenu, SELECTORS.exportAllColumns, SELECTORS.exportToCsv]) {
-        await page.locator(item).click({ timeout: timeoutMs });
+      for (const fact of EXPORT_ITEMS) {
+        // Each item shows once the one before it was clicked; one that never shows is not there.
+        const wait = { timeoutMs, fact, settleMs: SESSION_SETTLE_MS, only: true };
+        await expectLanding(page, SELECTORS[fact], 'exporting the inventory', wait);
+        await page.locator(SELECTORS[fact]).click({ timeout: timeoutMs });
       }
     } catch (error) {
+      if (error instanceof TaskFailure) throw error;
       throw new TaskFailure('transient', `the Export menu did not work (${messageOf(error)})`, { cause: error });
     }
     const download = await downloading;
     const failure = await download.failure();
     if (failure) throw new TaskFailure('transient', `the inventory download failed: ${failure}`);
     await download.saveAs(path);
+    // Even an empty inventory has a header row: an empty file is a download that went wrong.
+    if ((await stat(path)).size === 0) throw new TaskFailure('transient', 'the inventory download was empty');
   });
 }
 
@@ -45,11 +62,31 @@ export async function filterGrid(page: Page, reference: string, timeoutMs: numbe
     const isCallback = (response: Response) => ['xhr', 'fetch'].includes(response.request().resourceType());
     const callback = armed(page.waitForResponse(isCallback, { timeout: timeoutMs }));
     const filter = { rows: SELECTORS.gridRow, input: SELECTORS.stockNumberInput, mark: STALE_MARK, reference };
-    await page.evaluate(applyStockFilterIn, { ...filter, apply: STOCK_FILTER_FUNCTION });
+    const applied = await page.evaluate(applyStockFilterIn, { ...filter, apply: STOCK_FILTER_FUNCTION });
+    if (applied !== 'applied') {
+      const fact = applied === 'no-input' ? 'stockNumberInput' : 'stockFilterFunction';
+      throw await missingFact(page, fact, 'filtering the grid');
+    }
     const landing = await pageInstead(await callback);
     if (landing) throw sessionLost(landing, 'filtering the grid');
-    const wait = { timeoutMs: Math.min(timeoutMs, GRID_REFRESH_MS), without: `[${STALE_MARK}]`, signal };
-    await expectLanding(page, SELECTORS.stockNumberInput, 'filtering the grid', wait);
+    const wait = {
+      timeoutMs: Math.min(timeoutMs, GRID_REFRESH_MS),
+      without: `[${STALE_MARK}]`,
+      signal,
+      fact: 'stockFilter' as const,
+    };
+    const refreshed = await waitForLanding(page, SELECTORS.stockNumberInput, wait);
+    if (refreshed === 'settled') {
+      const stale = await page.locator(`[${STALE_MARK}]`).count();
+      if (stale === 0) throw await missingFact(page, 'stockNumberInput', 'filtering the grid');
+      throw new PageChanged(
+        'stockFilter',
+        'filtering the grid',
+        'the grid answered, but its rows stayed as before',
+        'different',
+      );
+    }
+    if (refreshed !== 'expected') throw sessionLost(refreshed, 'filtering the grid');
   });
 }
 
@@ -72,32 +109,82 @@ interface StockFilter {
  * Runs in the page: marks the rows on screen stale, sets the box's value without focusing it (a
  * later blur would apply the filter a second time), then applies the filter as the page does.
  */
-function applyStockFilterIn({ rows, input, mark, reference, apply }: StockFilter): void {
+function applyStockFilterIn({
+  rows,
+  input,
+  mark,
+  reference,
+  apply,
+}: StockFilter): 'applied' | 'no-input' | 'no-function' {
+  const box = document.querySelector(input) as HTMLInputElement | null;
+  const filterChanged = (window as unknown as Record<string, unknown>)[apply];
+  if (!box) return 'no-input';
+  if (typeof filterChanged !== 'function') return 'no-function';
   for (const row of document.querySelectorAll(rows)) row.setAttribute(mark, '');
-  (document.querySelector(input) as HTMLInputElement).value = reference;
-  (window as unknown as Record<string, (field: string) => void>)[apply]?.('StockNumber');
+  box.value = reference;
+  (filterChanged as (field: string) => void)('StockNumber');
+  return 'applied';
 }
 
-export type RowOpening = { opened: true } | { opened: false; shown: string[] };
+type RowOpening =
+  | { outcome: 'opened' }
+  | { outcome: 'absent'; shown: string[] }
+  | { outcome: 'no-link'; links: string[] }
+  | { outcome: 'not-a-data-row'; id: string };
 
 /**
  * Clicks the Bookout link of the row whose stock number equals `reference` exactly (the filter is
- * a prefix match: 165549 also shows 165549A). When there is no such row, says what the grid shows.
+ * a prefix match: 165549 also shows 165549A). No such row: a permanent failure saying what the grid
+ * shows; a row there but not as section A says (no Bookout link, not a data row): PageChanged.
  */
-export function openExactRow(page: Page, reference: string): Promise<RowOpening> {
-  return page.evaluate(
+export async function openExactRow(page: Page, reference: string, where: string): Promise<void> {
+  const result: RowOpening = await page.evaluate(
     ({ rows, link, reference }) => {
       const all = [...document.querySelectorAll(rows)];
       const cellIs = (cell: Element) => (cell.textContent ?? '').trim() === reference;
-      const row = all.find((candidate) => [...candidate.querySelectorAll('td')].some(cellIs));
-      const bookout = row?.querySelector(link) as HTMLElement | null | undefined;
-      if (!bookout) {
-        const shown = all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60));
-        return { opened: false as const, shown };
+      const shows = (candidate: Element) => [...candidate.querySelectorAll('td')].some(cellIs);
+      const row = all.find(shows);
+      if (row) {
+        const bookout = row.querySelector(link) as HTMLElement | null;
+        if (!bookout) {
+          const links = [...row.querySelectorAll('a')].map(
+            (a) => `a${a.id ? `#${a.id}` : ''}${a.title ? `[title=${a.title}]` : ''}`,
+          );
+          return { outcome: 'no-link' as const, links };
+        }
+        bookout.click();
+        return { outcome: 'opened' as const };
       }
-      bookout.click();
-      return { opened: true as const };
+      const other = [...document.querySelectorAll('tr')].find(shows);
+      if (other) return { outcome: 'not-a-data-row' as const, id: other.id };
+      const shown = all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60));
+      return { outcome: 'absent' as const, shown };
     },
     { rows: SELECTORS.gridRow, link: SELECTORS.bookoutLink, reference },
   );
+  if (result.outcome === 'opened') return;
+  if (result.outcome === 'no-link') {
+    const links = result.links.length ? `its links: ${result.links.join(', ')}` : 'it has no links';
+    throw new PageChanged('bookoutLink', where, `the row of ${reference} is there, ${links}`);
+  }
+  if (result.outcome === 'not-a-data-row') {
+    const id = result.id ? `has the id "${result.id}"` : 'has no id';
+    throw new PageChanged('gridRow', where, `the row of ${reference} is there, but it ${id}`);
+  }
+  const shown = result.shown.length ? `; the grid showed: ${result.shown.join(' | ')}` : '; the grid showed no rows';
+  throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
+}
+
+/** Which of `facts` the page does not have, each with what it has instead. */
+export async function absentFacts(page: Page, facts: Record<string, string>) {
+  const present = await page.evaluate(
+    (selectors) =>
+      Object.fromEntries(Object.entries(selectors).map(([name, css]) => [name, !!document.querySelector(css)])),
+    facts,
+  );
+  const absent: Array<{ fact: FactName; instead: string }> = [];
+  for (const [name, found] of Object.entries(present)) {
+    if (!found) absent.push({ fact: name as FactName, instead: await insteadOf(page, name as FactName) });
+  }
+  return absent;
 }

@@ -2,7 +2,8 @@ import type { Page, Request, Response } from 'playwright-core';
 import { failureFromNetworkError, failureFromStatus } from '../../browser/web-failures.ts';
 import { TaskFailure } from '../../engine/failure.ts';
 import { awaitLanding, type Landing, type Look, type Target } from './in-page.ts';
-import { SELECTORS } from './selectors.ts';
+import { missingFact, settleOf, TAB_SETTLE_MS } from './page-facts.ts';
+import { SELECTORS, type FactName } from './selectors.ts';
 
 export type { Landing, Target } from './in-page.ts';
 
@@ -68,17 +69,34 @@ export interface LandingWait {
   /** `expected` counts only while nothing matches this selector (rows still marked stale, say). */
   without?: string;
   signal?: AbortSignal;
+  /**
+   * The fact of section A that `expected` is. With it, a page that loaded and stays quiet for
+   * `settleMs` (default TAB_SETTLE_MS) without it is 'settled' instead of waited on until the timeout.
+   */
+  fact?: FactName;
+  settleMs?: number;
+  /** Look for `expected` alone (not for the login form and the license checkbox). */
+  only?: boolean;
 }
 
 /**
  * Waits until the page shows `expected` (and nothing matches `without`), the login form or the
- * license checkbox, and says which. Looks again in the new document when the page navigates.
+ * license checkbox, and says which; 'settled' when it loaded without any (only with `wait.fact`).
+ * Looks again in the new document when the page navigates.
  */
-export function waitForLanding(page: Page, expected: Target, wait: LandingWait): Promise<Landing> {
-  const what = `waiting for ${typeof expected === 'string' ? expected : `the ${expected.button} button`}`;
-  const query = { expected, without: wait.without, login: SELECTORS.username, license: SELECTORS.licenseCheckbox };
+export function waitForLanding(page: Page, expected: Target, wait: LandingWait): Promise<Landing | 'settled'> {
+  const what = `waiting for ${
+    typeof expected === 'string'
+      ? expected
+      : 'attached' in expected
+        ? expected.attached
+        : `the ${expected.button} button`
+  }`;
+  const others = wait.only ? {} : { login: SELECTORS.username, license: SELECTORS.licenseCheckbox };
+  const query = { expected, without: wait.without, ...others };
   const look: Look = { timeoutMs: wait.timeoutMs, what, signal: wait.signal };
-  return awaitLanding(page, query, look);
+  const settle = wait.fact ? settleOf(page, wait.settleMs ?? TAB_SETTLE_MS) : undefined;
+  return awaitLanding(page, query, look, settle);
 }
 
 /** 'login' or 'license' when `html` is that page of the portal (an answer that should have been something else). */
@@ -95,9 +113,13 @@ export function sessionLost(landing: Exclude<Landing, 'expected'>, where: string
     : new TaskFailure('session', `${where}: the portal showed the license page again`);
 }
 
-/** `waitForLanding` that insists on `expected`, throwing a session failure otherwise. */
+/**
+ * `waitForLanding` that insists on `expected`: a session failure on the login or license page; with
+ * `wait.fact`, a PageChanged failure naming it when the page settled without it.
+ */
 export async function expectLanding(page: Page, expected: Target, where: string, wait: LandingWait): Promise<void> {
   const landing = await waitForLanding(page, expected, wait);
+  if (landing === 'settled') throw await missingFact(page, wait.fact!, where);
   if (landing !== 'expected') throw sessionLost(landing, where);
 }
 

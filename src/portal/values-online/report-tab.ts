@@ -1,13 +1,14 @@
 import type { Page } from 'playwright-core';
-import { failureFromStatus } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import type { TaskContext } from '../../engine/types.ts';
-import type { ReportTab } from '../portal.ts';
+import type { PageSnapshot, ReportTab } from '../portal.ts';
 import { clickIn, type Target } from './in-page.ts';
 import { filterGrid, openExactRow } from './inventory-page.ts';
-import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost, waitForLanding } from './landing.ts';
+import { expectLanding, failFastOnErrors, sessionLost, waitForLanding } from './landing.ts';
+import { followActivity } from './page-facts.ts';
 import type { PdfCapture } from './pdf-capture.ts';
-import { PATHS, SELECTORS } from './selectors.ts';
+import { PATHS, SELECTORS, type FactName } from './selectors.ts';
+import { snapshotPage, type SnapshotSecrets } from './snapshot.ts';
 
 /** Going back to the inventory gives way to opening it afresh when it takes longer than this. */
 const BACK_TIMEOUT_MS = 10_000;
@@ -18,6 +19,8 @@ export interface TabSettings {
   origin: string;
   /** Upper bound of any single wait on the page (the engine's timeouts are the real limits). */
   stepTimeoutMs: number;
+  /** What a snapshot of the tab must not show. */
+  secrets: SnapshotSecrets;
 }
 
 /**
@@ -39,6 +42,7 @@ export class VehicleReportTab implements ReportTab {
     this.page = page;
     this.#capture = capture;
     this.#settings = settings;
+    followActivity(page);
     page.setDefaultTimeout(settings.stepTimeoutMs);
     // A crashed tab is not closed, but nothing works in it any more: the engine must replace it.
     page.once('crash', () => {
@@ -61,6 +65,11 @@ export class VehicleReportTab implements ReportTab {
   async dispose(): Promise<void> {
     await this.#closePopups();
     await this.page.close().catch(() => undefined);
+  }
+
+  snapshot(withinMs: number): Promise<PageSnapshot | null> {
+    if (!this.isUsable()) return Promise.resolve(null);
+    return snapshotPage(this.page, this.#settings.secrets, withinMs);
   }
 
   /** Leaves whatever the last attempt left (a navigation still loading, a popup) for an empty page. */
@@ -107,25 +116,19 @@ export class VehicleReportTab implements ReportTab {
     // click does. A real mouse click needs a visible target (the Bookout link holds only an image,
     // which has no size when images are blocked) and stalled a tab for about a second whenever
     // other tabs were busy (measured).
-    await this.#navigate('opening the vehicle', () => this.#openRow(reference), SELECTORS.reportButton, signal);
+    const openRow = () => this.#openRow(reference);
+    await this.#navigate('opening the vehicle', openRow, SELECTORS.reportButton, 'reportButton', signal);
     this.#openedVehicleUrl = this.page.url();
     step('opening reports');
     const createPdf = { button: SELECTORS.createPdfButtonName };
-    await this.#navigate(
-      'opening Print/Email Reports',
-      () => clickIn(this.page, SELECTORS.reportButton),
-      createPdf,
-      signal,
-    );
+    const openReports = () => clickIn(this.page, SELECTORS.reportButton);
+    await this.#navigate('opening Print/Email Reports', openReports, createPdf, 'createPdf', signal);
     step('creating PDF');
     return this.#createPdf(attempt);
   }
 
   async #openRow(reference: string): Promise<void> {
-    const result = await openExactRow(this.page, reference);
-    if (result.opened) return;
-    const shown = result.shown.length ? `; the grid showed: ${result.shown.join(' | ')}` : '; the grid showed no rows';
-    throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
+    await openExactRow(this.page, reference, 'opening the vehicle');
   }
 
   async #openInventory(signal: AbortSignal): Promise<void> {
@@ -134,7 +137,7 @@ export class VehicleReportTab implements ReportTab {
     if (vehicleUrl && this.page.url() === vehicleUrl && (await this.#backToInventory(signal))) return;
     const url = new URL(PATHS.inventory, this.#settings.origin).toString();
     const open = () => this.page.goto(url, { waitUntil: 'domcontentloaded' });
-    await this.#navigate('opening the inventory', open, SELECTORS.stockNumberInput, signal);
+    await this.#navigate('opening the inventory', open, SELECTORS.stockNumberInput, 'stockNumberInput', signal);
   }
 
   /**
@@ -154,37 +157,24 @@ export class VehicleReportTab implements ReportTab {
     return landing === 'expected';
   }
 
-  async #navigate(what: string, action: () => Promise<unknown>, expected: Target, signal: AbortSignal): Promise<void> {
+  async #navigate(
+    what: string,
+    action: () => Promise<unknown>,
+    expected: Target,
+    fact: FactName,
+    signal: AbortSignal,
+  ): Promise<void> {
     await failFastOnErrors(this.page, what, async () => {
       await action();
-      await expectLanding(this.page, expected, what, { timeoutMs: this.#settings.stepTimeoutMs, signal });
+      await expectLanding(this.page, expected, what, { timeoutMs: this.#settings.stepTimeoutMs, signal, fact });
     });
   }
 
   /** Clicks Create PDF and takes the report from the popup *this* tab opened. */
   async #createPdf({ signal, step }: TaskContext): Promise<Buffer> {
-    const timeout = this.#settings.stepTimeoutMs;
-    const popup = await failFastOnErrors(this.page, 'creating the PDF', async () => {
-      const opened = armed(this.page.waitForEvent('popup', { timeout }));
-      const clicked = await clickIn(this.page, { button: SELECTORS.createPdfButtonName });
-      if (!clicked) throw new TaskFailure('transient', 'the Create PDF button went away');
-      return opened;
-    });
-    step('waiting for PDF');
-    let response: Awaited<ReturnType<PdfCapture['claim']>>;
-    try {
-      response = await this.#capture.claim(popup, timeout, signal);
-    } finally {
-      popup.close().catch(() => undefined); // no need to wait: the bytes are here, or the attempt failed
-    }
-    const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
-    if (failure) throw failure;
-    const head = response.body.subarray(0, 200_000).toString('latin1');
-    const page = head.startsWith('%PDF') ? null : portalPageIn(head);
-    if (page) {
-      const why = `the portal answered with the ${page} page (the session ended or needs the license accepted)`;
-      throw new TaskFailure('session', `downloading the PDF: ${why}`);
-    }
-    return response.body;
+    const report = await this.#capture.create(this.page, this.#settings.stepTimeoutMs, signal, () =>
+      step('waiting for PDF'),
+    );
+    return report.body;
   }
 }

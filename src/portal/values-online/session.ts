@@ -3,7 +3,9 @@ import type { Page } from 'playwright-core';
 import { TaskFailure } from '../../engine/failure.ts';
 import { LoginRefused, type Credentials, type PortalEvents, type SignInResult } from '../portal.ts';
 import { clearFilters } from './inventory-page.ts';
-import { armed, failFastOnErrors, waitForLanding } from './landing.ts';
+import type { Landing } from './in-page.ts';
+import { armed, expectLanding, failFastOnErrors, waitForLanding } from './landing.ts';
+import { followActivity, missingFact, SESSION_SETTLE_MS } from './page-facts.ts';
 import { ACTIVE_SESSION_TEXT, PATHS, SELECTORS } from './selectors.ts';
 
 /** Tries to log out before giving up (the next run then takes the session back). */
@@ -37,7 +39,11 @@ export class ValuesOnlineSession {
 
   /** The control tab, opened again when it was closed (for example by a browser relaunch). */
   async controlPage(): Promise<Page> {
-    if (!this.#page || this.#page.isClosed()) this.#page = await this.#deps.newPage();
+    if (!this.#page || this.#page.isClosed()) {
+      this.#page = await this.#deps.newPage();
+      this.#page.setDefaultTimeout(this.#deps.timeoutMs);
+      followActivity(this.#page);
+    }
     return this.#page;
   }
 
@@ -56,34 +62,60 @@ export class ValuesOnlineSession {
     const page = await this.controlPage();
     let loggedIn = false;
     for (let round = 0; round < 4; round += 1) {
-      const landing = await this.#openInventory(page);
+      const landing = await this.openInventory(page);
       if (landing === 'expected') return loggedIn ? 'logged-in' : 'already';
       if (landing === 'license') {
-        await this.#acceptLicense(page);
+        await this.acceptLicense(page);
       } else {
         if (loggedIn) throw new TaskFailure('fatal', 'the portal showed the login page again right after a login');
-        await this.#login(page);
+        await this.login(page);
         loggedIn = true;
       }
     }
     throw new TaskFailure('fatal', 'could not reach the inventory page after login and license');
   }
 
-  async #openInventory(page: Page, timeoutMs = this.#deps.timeoutMs) {
-    return failFastOnErrors(page, 'opening the inventory', async () => {
-      await page.goto(this.url(PATHS.inventory), { waitUntil: 'domcontentloaded', timeout: timeoutMs });
-      return waitForLanding(page, SELECTORS.stockNumberInput, { timeoutMs });
+  /**
+   * Opens the inventory and says where it landed: the inventory, the license page or the login
+   * form. A page that loaded without any of them throws (PageChanged, naming what is missing).
+   */
+  async openInventory(page: Page, timeoutMs = this.#deps.timeoutMs): Promise<Landing> {
+    return this.#open(page, PATHS.inventory, SELECTORS.stockNumberInput, 'stockNumberInput', timeoutMs);
+  }
+
+  async #open(
+    page: Page,
+    path: string,
+    expected: string,
+    fact: 'stockNumberInput' | 'logoutButton',
+    timeoutMs: number,
+  ): Promise<Landing> {
+    const where = fact === 'logoutButton' ? 'logging out' : 'opening the inventory';
+    return failFastOnErrors(page, where, async () => {
+      await page.goto(this.url(path), { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+      const landing = await waitForLanding(page, expected, { timeoutMs, fact, settleMs: SESSION_SETTLE_MS });
+      if (landing === 'settled') throw await missingFact(page, fact, where);
+      return landing;
     });
   }
 
-  /** One login attempt, verified. The session is reported open the moment the portal accepts it. */
-  async #login(page: Page): Promise<void> {
-    const timeout = this.#deps.timeoutMs;
+  /** Opens the start page (the login form) unless the page shows the form already; every field must be there. */
+  async openLoginForm(page: Page): Promise<void> {
+    const timeoutMs = this.#deps.timeoutMs;
     if (!(await page.locator(SELECTORS.username).isVisible())) {
       await failFastOnErrors(page, 'opening the login page', () =>
-        page.goto(this.url(PATHS.start), { waitUntil: 'domcontentloaded', timeout }),
+        page.goto(this.url(PATHS.start), { waitUntil: 'domcontentloaded', timeout: timeoutMs }),
       );
     }
+    for (const fact of ['username', 'password', 'loginButton'] as const) {
+      const wait = { timeoutMs, fact, settleMs: SESSION_SETTLE_MS, only: true };
+      await expectLanding(page, SELECTORS[fact], 'opening the login page', wait);
+    }
+  }
+
+  /** One login attempt, verified. The session is reported open the moment the portal accepts it. */
+  async login(page: Page): Promise<void> {
+    await this.openLoginForm(page);
     await page.locator(SELECTORS.username).fill(this.#deps.credentials.username);
     await page.locator(SELECTORS.password).fill(this.#deps.credentials.password);
     this.#deps.events.loginSent();
@@ -121,7 +153,7 @@ export class ValuesOnlineSession {
   }
 
   /** Ticking the box navigates by itself: click, then wait for that navigation (never verify the tick). */
-  async #acceptLicense(page: Page): Promise<void> {
+  async acceptLicense(page: Page): Promise<void> {
     await failFastOnErrors(page, 'accepting the license', async () => {
       const navigated = armed(this.#mainFrameNavigation(page));
       await page.locator(SELECTORS.licenseCheckbox).click();
@@ -179,7 +211,9 @@ export class ValuesOnlineSession {
       } catch (error) {
         const asked = error instanceof TaskFailure ? error.retryAfterMs : undefined;
         const wait = Math.min(asked ?? 1000 * attempt, 30_000);
-        if (attempt >= LOGOUT_ATTEMPTS || !this.#deps.isBrowserAlive() || Date.now() + wait >= deadline) throw error;
+        const changed = error instanceof TaskFailure && error.kind === 'changed'; // no try will find it
+        if (changed || attempt >= LOGOUT_ATTEMPTS || !this.#deps.isBrowserAlive() || Date.now() + wait >= deadline)
+          throw error;
         // A session left open locks the next run out: worth a few tries, as slowly as the portal asks.
         await sleep(wait);
       }
@@ -189,14 +223,16 @@ export class ValuesOnlineSession {
   async #logoutOnce(timeoutMs: number): Promise<void> {
     if (!this.#deps.isBrowserAlive()) return;
     const page = await this.controlPage();
-    let landing = await this.#openInventory(page, timeoutMs);
+    // The logout button is in the header of every page: logging out needs nothing else of the inventory.
+    const open = () => this.#open(page, PATHS.inventory, SELECTORS.logoutButton, 'logoutButton', timeoutMs);
+    let landing = await open();
     if (landing === 'license') {
-      await this.#acceptLicense(page);
-      landing = await this.#openInventory(page, timeoutMs);
+      await this.acceptLicense(page);
+      landing = await open();
     }
     if (landing === 'login') return; // no session open
     // Leave the grid as a person expects it: the filter the tabs set is stored on the server.
-    if (timeoutMs > 10_000) await clearFilters(page, timeoutMs).catch(() => false);
+    if (timeoutMs > 10_000) await clearFilters(page, timeoutMs, false).catch(() => false);
     await failFastOnErrors(page, 'logging out', async () => {
       await page.locator(SELECTORS.logoutButton).click({ timeout: timeoutMs });
       await page.locator(SELECTORS.username).waitFor({ state: 'visible', timeout: timeoutMs });

@@ -26,7 +26,7 @@ export function pageClient(): void {
     input('folder').value = form.folder;
     input('maxDownloads').value = form.maxDownloads;
     input('workers').value = form.workers;
-    input('workers').placeholder = `auto (${form.autoWorkers})`;
+    input('workers').placeholder = String(form.autoWorkers);
     input('headless').checked = form.headless;
     input('user').placeholder = form.userFromSettings ? 'as in the settings (JD_USER)' : '';
     input('password').placeholder = state.mode === 'watch' ? 'as in the settings' : 'saved or from the settings';

@@ -1,0 +1,207 @@
+/**
+ * Chooses how many workers should run, by measuring what each one more or one less gives.
+ *
+ * With `n` workers busy and tasks taking `D` on average, the work gets done at `n / D` (Little's
+ * law): a steadier measure than counting finished tasks. A round runs with a fixed count; at its end
+ * the throughput is compared with the round before:
+ * - after one worker more: if the throughput rose by at least `minGain`, one more (twice as many at
+ *   the start, while each doubling pays off nearly in full); otherwise workers are taken away one by
+ *   one while that costs no throughput, and the count stays for `holdRounds` before it probes again;
+ * - at a steady count, when tasks take clearly longer than at that count before (the server got
+ *   slower or busier), one worker is taken away; if the throughput did not fall with it, another.
+ * A 429, an outage or a burst of errors halves the count; a machine short of memory takes one away;
+ * tasks taking `overloadFactor` times their best time take one away at any moment.
+ */
+export interface ConcurrencyOptions {
+  /** Never fewer. Default 1. */
+  min: number;
+  /** Never more. Default 8. */
+  max: number;
+  /** Where to start. Default 2. */
+  start: number;
+  /** A round lasts at least this long. Default 5000 ms. */
+  minRoundMs: number;
+  /** A round needs at least this many finished tasks per worker. Default 3. */
+  samplesPerWorker: number;
+  /** One worker more must raise the throughput by this share to stay. Default 0.05. */
+  minGain: number;
+  /** Once the count has settled, rounds before the next probe. Default 6. */
+  holdRounds: number;
+  /** Tasks taking this many times longer than at the same count before mean the server slowed. Default 1.25. */
+  slowdownFactor: number;
+  /** Tasks taking this many times their best time mean an overloaded server. Default 4. */
+  overloadFactor: number;
+}
+
+export const concurrencyDefaults: ConcurrencyOptions = {
+  min: 1,
+  max: 8,
+  start: 2,
+  minRoundMs: 5000,
+  samplesPerWorker: 3,
+  minGain: 0.05,
+  holdRounds: 6,
+  slowdownFactor: 1.25,
+  overloadFactor: 4,
+};
+
+/** What the machine can still give, read at the end of each round. */
+export interface MachinePressure {
+  /** Share of the CPU busy over the round, 0 to 1. */
+  cpuBusy: number;
+  freeMemoryMb: number;
+}
+
+export interface ConcurrencyChange {
+  from: number;
+  to: number;
+  reason: string;
+}
+
+interface Round {
+  startedAt: number;
+  durations: number[];
+  troubled: string | null;
+}
+
+/** What a finished round showed. */
+interface Measured {
+  workers: number;
+  throughput: number;
+  meanMs: number;
+}
+
+const LOW_MEMORY_MB = 400;
+const BUSY_CPU = 0.97;
+/** At the start, a doubling that gives at least this share of its ideal gain is followed by another. */
+const QUICK_START_GAIN = 0.6;
+
+type Phase = 'quick-start' | 'probing' | 'steady' | 'shedding';
+
+export class ConcurrencyController {
+  readonly options: ConcurrencyOptions;
+  #current: number;
+  #phase: Phase = 'quick-start';
+  #hold = 0;
+  #last: Measured | null = null;
+  /** The mean task time at each count when it was last steady. */
+  #usual = new Map<number, number>();
+  #bestMeanMs = Number.POSITIVE_INFINITY;
+  #round: Round;
+
+  constructor(options: Partial<ConcurrencyOptions> = {}, now = Date.now()) {
+    this.options = { ...concurrencyDefaults, ...options };
+    this.#current = this.#bounded(this.options.start);
+    this.#round = { startedAt: now, durations: [], troubled: null };
+  }
+
+  get current(): number {
+    return this.#current;
+  }
+
+  /** A task ended normally after `durationMs` (its whole time, the server's and the worker's). */
+  taskDone(durationMs: number): void {
+    this.#round.durations.push(durationMs);
+  }
+
+  /** The server showed trouble: asked to wait, could not be reached, or many tasks failed at once. */
+  serverTrouble(reason: string): void {
+    this.#round.troubled ??= reason;
+  }
+
+  /** At the end of a round: the new count and why, or null when it stays (or the round goes on). */
+  decide(now: number, machine: MachinePressure): ConcurrencyChange | null {
+    const round = this.#round;
+    if (round.troubled) return this.#halve(now, `the server: ${round.troubled}`);
+    const enough = round.durations.length >= this.options.samplesPerWorker * this.#current;
+    if (now - round.startedAt < this.options.minRoundMs || !enough) return null;
+    const measured = this.#measure(round);
+    this.#round = { startedAt: now, durations: [], troubled: null };
+    if (machine.freeMemoryMb < LOW_MEMORY_MB) return this.#change(-1, 'steady', 'this computer is low on memory');
+    if (measured.meanMs > this.options.overloadFactor * this.#bestMeanMs) {
+      return this.#change(
+        -1,
+        'shedding',
+        `answers take ${(measured.meanMs / this.#bestMeanMs).toFixed(1)} x their best`,
+      );
+    }
+    const last = this.#last;
+    this.#last = measured;
+    this.#bestMeanMs = Math.min(this.#bestMeanMs, measured.meanMs);
+    if (!last || last.workers === measured.workers) return this.#atSteadyCount(measured, last, machine);
+    return this.#afterChange(measured, last, machine);
+  }
+
+  #measure(round: Round): Measured {
+    const meanMs = round.durations.reduce((sum, ms) => sum + ms, 0) / round.durations.length;
+    return { workers: this.#current, throughput: this.#current / meanMs, meanMs };
+  }
+
+  /** The round ran with a different count than the one before: did the change pay? */
+  #afterChange(now: Measured, before: Measured, machine: MachinePressure): ConcurrencyChange | null {
+    const gain = now.throughput / before.throughput - 1;
+    const percent = `${gain >= 0 ? '+' : ''}${Math.round(gain * 100)}% throughput`;
+    if (now.workers > before.workers) {
+      // Past the knee: take tabs away while that costs nothing (more than one may be too many).
+      if (gain < this.options.minGain) return this.#change(-1, 'shedding', `more tabs did not pay (${percent})`);
+      if (machine.cpuBusy >= BUSY_CPU) return this.#settle(); // this computer cannot give more
+      const ideal = now.workers / before.workers - 1;
+      if (this.#phase === 'quick-start' && gain >= QUICK_START_GAIN * ideal) {
+        return this.#change(now.workers, 'quick-start', `more tabs pay (${percent})`);
+      }
+      return this.#change(1, 'probing', `one tab more paid (${percent})`);
+    }
+    if (this.#phase === 'shedding' && gain > -this.options.minGain) {
+      return this.#change(-1, 'shedding', `one tab less cost nothing (${percent})`);
+    }
+    this.#hold = this.options.holdRounds;
+    if (this.#phase === 'shedding') return this.#change(1, 'steady', `one tab less cost throughput (${percent})`);
+    return this.#settle();
+  }
+
+  /** Stays at the current count for a while. */
+  #settle(): null {
+    this.#phase = 'steady';
+    this.#hold = this.options.holdRounds;
+    return null;
+  }
+
+  /** The same count as the round before: watch for a slower server, probe now and then. */
+  #atSteadyCount(now: Measured, before: Measured | null, machine: MachinePressure): ConcurrencyChange | null {
+    const usual = this.#usual.get(now.workers);
+    this.#usual.set(now.workers, usual === undefined ? now.meanMs : Math.min(usual * 1.05, now.meanMs));
+    if (usual !== undefined && now.meanMs > this.options.slowdownFactor * usual && now.workers > this.options.min) {
+      const slower = `answers ${Math.round((now.meanMs / usual - 1) * 100)}% slower than before at ${now.workers} tabs`;
+      return this.#change(-1, 'shedding', slower);
+    }
+    if (!before) {
+      return this.#phase === 'quick-start' ? this.#change(this.#current, 'quick-start', 'the server keeps up') : null;
+    }
+    if (this.#hold > 0) {
+      this.#hold -= 1;
+      return null;
+    }
+    if (machine.cpuBusy >= BUSY_CPU) return null;
+    return this.#change(1, 'probing', 'trying one tab more');
+  }
+
+  #halve(now: number, reason: string): ConcurrencyChange | null {
+    this.#round = { startedAt: now, durations: [], troubled: null };
+    this.#last = null;
+    this.#hold = this.options.holdRounds;
+    return this.#change(Math.floor(this.#current / 2) - this.#current, 'steady', reason);
+  }
+
+  #change(by: number, phase: Phase, reason: string): ConcurrencyChange | null {
+    this.#phase = phase;
+    const to = this.#bounded(this.#current + by);
+    if (to === this.#current) return null;
+    const change = { from: this.#current, to, reason };
+    this.#current = to;
+    return change;
+  }
+
+  #bounded(count: number): number {
+    return Math.min(this.options.max, Math.max(this.options.min, count));
+  }
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConcurrencyController } from '../../src/engine/concurrency.ts';
+import { MemoryQueue } from '../../src/engine/memory-queue.ts';
+import { WorkerPool } from '../../src/engine/worker-pool.ts';
+
+const idle = { cpuBusy: 0.3, freeMemoryMb: 8000 };
+
+/**
+ * A server that serves `capacity` tasks at once in `baseMs` each: beyond that, tasks wait in line,
+ * so a task takes baseMs x (running / capacity). One round of `n` workers, as the controller sees it.
+ */
+function serverRound(controller: ConcurrencyController, capacity: number, now: number, baseMs = 2000): number {
+  const n = controller.current;
+  const durationMs = baseMs * Math.max(1, n / capacity);
+  for (let task = 0; task < 3 * n + 1; task += 1) controller.taskDone(durationMs * (0.95 + 0.1 * Math.random()));
+  const later = now + 6000;
+  controller.decide(later, idle);
+  return later;
+}
+
+describe('choosing the number of workers from what the server shows', { timeout: 20_000 }, () => {
+  it('climbs quickly to the server’s capacity and stays near it', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 2 }, 0);
+    let now = 0;
+    const seen: number[] = [];
+    for (let round = 0; round < 16; round += 1) {
+      now = serverRound(controller, 6, now);
+      seen.push(controller.current);
+    }
+    assert.ok(seen[1]! >= 6, `past the capacity within 2 rounds: ${seen.join(' ')}`);
+    assert.ok(
+      seen.slice(6).every((n) => n >= 5 && n <= 7),
+      `then stays at the knee: ${seen.join(' ')}`,
+    );
+  });
+
+  it('when the server’s capacity halves, settles at the new knee within a few rounds', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 2 }, 0);
+    let now = 0;
+    for (let round = 0; round < 16; round += 1) now = serverRound(controller, 8, now);
+    assert.ok(controller.current >= 7 && controller.current <= 9, `at the first knee: ${controller.current}`);
+    const seen: number[] = [];
+    for (let round = 0; round < 10; round += 1) {
+      now = serverRound(controller, 4, now);
+      seen.push(controller.current);
+    }
+    assert.ok(
+      seen.slice(6).every((n) => n >= 3 && n <= 5),
+      `settled near 4 after the drop: ${seen.join(' ')}`,
+    );
+  });
+
+  it('halves on trouble from the server, gives one back when the machine runs short of memory, and keeps its bounds', () => {
+    const controller = new ConcurrencyController({ max: 8, start: 8, min: 1 }, 0);
+    controller.serverTrouble('asked to wait');
+    assert.deepEqual(controller.decide(1, idle), { from: 8, to: 4, reason: 'the server: asked to wait' });
+    for (let task = 0; task < 13; task += 1) controller.taskDone(1000);
+    assert.equal(controller.decide(10_000, { cpuBusy: 0.2, freeMemoryMb: 100 })?.to, 3);
+    for (let round = 0; round < 5; round += 1) {
+      controller.serverTrouble('could not be reached');
+      controller.decide(20_000 + round, idle);
+    }
+    assert.equal(controller.current, 1, 'never below the minimum');
+  });
+
+  it('a pool that follows the controller never runs more tasks at once than the server can take for long', async () => {
+    const ids = Array.from({ length: 160 }, (_, i) => `T${i}`);
+    const queue = new MemoryQueue<string>(ids);
+    const capacity = 3;
+    let running = 0;
+    let peak = 0;
+    const controller = new ConcurrencyController({ max: 10, start: 2, minRoundMs: 150 });
+    const changes: string[] = [];
+    const slot = { isUsable: () => true, dispose: async () => undefined };
+    const pool = new WorkerPool(
+      {
+        queue,
+        slots: { create: async () => slot },
+        recovery: {
+          session: async () => undefined,
+          unavailable: async () => undefined,
+          browser: async () => undefined,
+        },
+        job: {
+          async run(task) {
+            running += 1;
+            peak = Math.max(peak, running);
+            await new Promise((resolve) => setTimeout(resolve, 20 * Math.max(1, running / capacity)));
+            running -= 1;
+            return task.id;
+          },
+        },
+      },
+      { workers: 10, autoscale: { controller, pressure: () => idle, checkEveryMs: 25 } },
+    );
+    pool.events.on((event) => {
+      if (event.type === 'workers-changed') changes.push(`${event.from}->${event.to}`);
+    });
+    const result = await pool.run();
+    assert.equal(result.reason, 'finished');
+    assert.equal(queue.results.size, 160);
+    assert.ok(changes.length > 0, 'the count changed');
+    assert.ok(peak <= 10, `at most the limit: ${peak}`);
+    assert.ok(
+      changes.some((change) => Number(change.split('->')[1]) < Number(change.split('->')[0])),
+      `it came down again from an overshoot: ${changes.join(' ')}`,
+    );
+  });
+});
