@@ -341,7 +341,8 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
       return false;
     }
     // Nothing to do now while another pool waits for a slot: this worker's permit serves it meanwhile.
-    if (worker.permit && (this.options.budget?.waiting ?? 0) > 0) await this.#givePermitBack(worker);
+    const readyNow = readyAt !== null && readyAt <= Date.now();
+    if (!readyNow && worker.permit && (this.options.budget?.waiting ?? 0) > 0) await this.#givePermitBack(worker);
     this.#setView(worker, { state: readyAt === null ? 'idle' : 'waiting' });
     await this.#wake.wait(readyAt === null ? undefined : Math.max(0, readyAt - Date.now()), this.#stop.signal);
     return true;
