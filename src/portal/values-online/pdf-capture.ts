@@ -114,13 +114,15 @@ function watchForElsewhere(popup: Page, opener: Page) {
   };
   const judge = (url: string) => {
     if (watch.failure || !url || url.startsWith('about:') || PDF_URL_PATTERN.test(url)) return;
-    let path = url;
+    let where: string;
     try {
-      path = new URL(url).pathname;
+      where = `went to ${new URL(url).pathname}`;
     } catch {
-      // not an absolute address: shown as it is
+      // Not an address (the headless shell says ":" of a popup it turned into a download at once,
+      // without ever telling where): only that the report did not come the known way is certain.
+      where = 'went to an address the browser does not tell';
     }
-    watch.failure = new PageChanged('pdfUrl', 'creating the PDF', `the report tab went to ${path}`, 'different');
+    watch.failure = new PageChanged('pdfUrl', 'creating the PDF', `the report tab ${where}`, 'different');
     fail(watch.failure);
   };
   const onRequest = (request: Request) => {
