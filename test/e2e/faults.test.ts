@@ -192,8 +192,8 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
         assert.match(output, /165001: FAILED: downloading the PDF: HTTP 500/);
         assert.equal(
           ws.portal.stats().faultsInjected.alwaysFail,
-          4,
-          'three attempts and one in the final sweep, no more',
+          6,
+          'three attempts and one in each of the three rounds of the final sweep, no more',
         );
       },
     ));
