@@ -102,9 +102,12 @@ export interface PortalOptions {
   rowIdShape: 'opaque' | 'guid' | 'numeric';
   /**
    * `href`: the Bookout link's href is the vehicle page's address; `script`: the href is
-   * `javascript:;` and a click handler navigates (the address appears nowhere in the grid).
+   * `javascript:;` and a click handler navigates (the address appears nowhere in the grid);
+   * `selects`: the href is the address, but a click handler first selects the vehicle in the
+   * session, and a vehicle page is served only for a selected vehicle (opened at its address
+   * without the click, it redirects to the inventory).
    */
-  bookoutLinks: 'href' | 'script';
+  bookoutLinks: 'href' | 'script' | 'selects';
   /** Latency before an error status (4xx, 5xx) is sent. */
   errorDelayMs: number;
   /** `slow`: the error page trickles out over `errorBodyMs`; `endless`: it never ends. Headers come at once. */
@@ -297,7 +300,7 @@ const CHOICES = {
   csvLayout: ['standard', 'reordered'],
   vehicleUrl: ['path', 'query'],
   rowIdShape: ['opaque', 'guid', 'numeric'],
-  bookoutLinks: ['href', 'script'],
+  bookoutLinks: ['href', 'script', 'selects'],
   errorBody: ['complete', 'slow', 'endless'],
 } as const;
 
