@@ -43,7 +43,8 @@ export interface FaultOptions {
   /** 200 text/html error page where the PDF should be. */
   htmlAsPdf: { rate: number };
   /** 429 with Retry-After. */
-  rateLimit: { rate: number; retryAfterSeconds?: number; steps?: Step[] };
+  /** `routes`: only requests of these routes (`login` is the sign-in POST, `login-page` the page). */
+  rateLimit: { rate: number; retryAfterSeconds?: number; steps?: Step[]; routes?: string[] };
   /** Every live session expires once this many PDFs were served in total. */
   expireAfterPdfs: number | null;
   /** Every live session is kicked (as by a login elsewhere) once this many PDFs were served. */
