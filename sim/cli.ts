@@ -23,7 +23,8 @@ Usage: npm run portal -- [options]
   --html-cache <mode>      cacheable (no Cache-Control) or no-store (private, no-store) on HTML pages
   --vehicle-url <shape>    path (/ValuesOnline/vehicle/Bookout/<id>) or query (.../Vehicle/Bookout.aspx?vehicleId=<id>)
   --row-id-shape <shape>   id after bookOutButton_: opaque (V + 9 digits), guid or numeric (default opaque)
-  --bookout-links <kind>   href (the link's href is the vehicle page) or script (javascript:; and a click handler) (default href)
+  --bookout-links <kind>   href (the link's href is the vehicle page), script (javascript:; and a click handler)
+                           or selects (the href, but only a click that selects the vehicle first opens it) (default href)
   --error-delay <ms>       wait before an error status (4xx, 5xx) is sent (default 0)
   --error-body <mode>      complete, slow (trickles over --error-body-ms) or endless (default complete)
   --error-body-ms <ms>     how long a slow error body takes (default 3000)
@@ -130,7 +131,7 @@ function sectionBChoices(values: Values): Partial<PortalOptions> {
     htmlCache: choice('html-cache', values['html-cache'], ['cacheable', 'no-store']),
     vehicleUrl: choice('vehicle-url', values['vehicle-url'], ['path', 'query']),
     rowIdShape: choice('row-id-shape', values['row-id-shape'], ['opaque', 'guid', 'numeric']),
-    bookoutLinks: choice('bookout-links', values['bookout-links'], ['href', 'script']),
+    bookoutLinks: choice('bookout-links', values['bookout-links'], ['href', 'script', 'selects']),
     errorDelayMs: number('error-delay', values['error-delay']),
     errorBody: choice('error-body', values['error-body'], ['complete', 'slow', 'endless']),
     errorBodyMs: number('error-body-ms', values['error-body-ms']),

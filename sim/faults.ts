@@ -49,7 +49,8 @@ export class FaultPlan {
     const { hang, transient500, rateLimit } = this.faults;
     if (this.#hits('hang', hang.rate, step, key, hang.steps)) return { kind: 'hang' };
     if (this.#hits('transient500', transient500.rate, step, key, transient500.steps)) return { kind: 'error500' };
-    if (this.#hits('rateLimit', rateLimit.rate, step, key, rateLimit.steps))
+    const limited = !rateLimit.routes || rateLimit.routes.includes(key);
+    if (limited && this.#hits('rateLimit', rateLimit.rate, step, key, rateLimit.steps))
       return { kind: 'rateLimit', retryAfterSeconds: rateLimit.retryAfterSeconds ?? 2 };
     return null;
   }

@@ -43,7 +43,8 @@ export interface FaultOptions {
   /** 200 text/html error page where the PDF should be. */
   htmlAsPdf: { rate: number };
   /** 429 with Retry-After. */
-  rateLimit: { rate: number; retryAfterSeconds?: number; steps?: Step[] };
+  /** `routes`: only requests of these routes (`login` is the sign-in POST, `login-page` the page). */
+  rateLimit: { rate: number; retryAfterSeconds?: number; steps?: Step[]; routes?: string[] };
   /** Every live session expires once this many PDFs were served in total. */
   expireAfterPdfs: number | null;
   /** Every live session is kicked (as by a login elsewhere) once this many PDFs were served. */
@@ -102,9 +103,12 @@ export interface PortalOptions {
   rowIdShape: 'opaque' | 'guid' | 'numeric';
   /**
    * `href`: the Bookout link's href is the vehicle page's address; `script`: the href is
-   * `javascript:;` and a click handler navigates (the address appears nowhere in the grid).
+   * `javascript:;` and a click handler navigates (the address appears nowhere in the grid);
+   * `selects`: the href is the address, but a click handler first selects the vehicle in the
+   * session, and a vehicle page is served only for a selected vehicle (opened at its address
+   * without the click, it redirects to the inventory).
    */
-  bookoutLinks: 'href' | 'script';
+  bookoutLinks: 'href' | 'script' | 'selects';
   /** Latency before an error status (4xx, 5xx) is sent. */
   errorDelayMs: number;
   /** `slow`: the error page trickles out over `errorBodyMs`; `endless`: it never ends. Headers come at once. */
@@ -297,7 +301,7 @@ const CHOICES = {
   csvLayout: ['standard', 'reordered'],
   vehicleUrl: ['path', 'query'],
   rowIdShape: ['opaque', 'guid', 'numeric'],
-  bookoutLinks: ['href', 'script'],
+  bookoutLinks: ['href', 'script', 'selects'],
   errorBody: ['complete', 'slow', 'endless'],
 } as const;
 

@@ -44,6 +44,8 @@ export class PortalServer {
   readonly options: PortalOptions;
   readonly inventory: Vehicle[];
   #byKey: Map<string, Vehicle>;
+  /** The vehicles each session selected by a Bookout click (`bookoutLinks: 'selects'`), by session id. */
+  #selected = new Map<string, Set<string>>();
   #byRef: Map<string, Vehicle>;
   #stats: Stats;
   #sessions: SessionStore;
@@ -246,6 +248,8 @@ export class PortalServer {
       return { name: 'inventory', step: 'inventory', handle: (x) => this.#inventoryPage(x) };
     if (path === '/ValuesOnline/vehicle/GridCallback')
       return { name: 'grid', step: 'grid', handle: (x) => this.#gridCallback(x) };
+    if (path === html.SELECT_PATH && method === 'POST')
+      return { name: 'select', step: 'grid', handle: (x) => this.#selectVehicle(x) };
     if (path === '/ValuesOnline/vehicle/ExportCsv')
       return { name: 'export', step: 'export', handle: (x) => this.#exportCsv(x) };
     const key = this.#vehicleKey(url);
@@ -422,10 +426,26 @@ export class PortalServer {
   // --- vehicle, reports, PDF ----------------------------------------------------------------
 
   async #vehiclePage(x: Exchange, key: string): Promise<void> {
-    if (!this.#pageGuard(x)) return;
+    const session = this.#pageGuard(x);
+    if (!session) return;
     const vehicle = this.#byKey.get(key);
     if (!vehicle) return this.#answers.error(x.res, 404, HTML, html.serverErrorPage());
+    if (this.options.bookoutLinks === 'selects' && !this.#selected.get(session.id)?.has(key)) {
+      return this.#redirect(x.res, html.INVENTORY_PATH);
+    }
     this.#send(x.res, 200, HTML, this.#pages.vehiclePage(vehicle));
+  }
+
+  /** A Bookout click selecting its vehicle in the session (`bookoutLinks: 'selects'`). */
+  #selectVehicle(x: Exchange): void {
+    const session = this.#callbackGuard(x, html.INVENTORY_PATH);
+    if (!session) return;
+    const key = x.url.searchParams.get('key') ?? '';
+    if (!this.#byKey.has(key)) return this.#send(x.res, 404, 'application/json', '{}');
+    const selected = this.#selected.get(session.id) ?? new Set<string>();
+    selected.add(key);
+    this.#selected.set(session.id, selected);
+    this.#send(x.res, 200, 'application/json', '{}');
   }
 
   async #reportDialog(x: Exchange): Promise<void> {

@@ -7,6 +7,8 @@ import type { PageNames } from './names.ts';
 
 export const LOGIN_PATH = '/ValuesOnline/Home/LicenseAgreement';
 export const INVENTORY_PATH = '/ValuesOnline/vehicle/';
+/** Where a Bookout click selects its vehicle first (`bookoutLinks: 'selects'`). */
+export const SELECT_PATH = '/ValuesOnline/vehicle/Select';
 
 export function escapeHtml(text: string | number): string {
   return String(text).replace(
@@ -32,9 +34,13 @@ export interface GridView {
 export class Pages {
   readonly names: PageNames;
   readonly vehiclePath: (key: string) => string;
-  readonly bookoutLinks: 'href' | 'script';
+  readonly bookoutLinks: 'href' | 'script' | 'selects';
 
-  constructor(names: PageNames, vehiclePath: (key: string) => string, bookoutLinks: 'href' | 'script' = 'href') {
+  constructor(
+    names: PageNames,
+    vehiclePath: (key: string) => string,
+    bookoutLinks: 'href' | 'script' | 'selects' = 'href',
+  ) {
     this.names = names;
     this.vehiclePath = vehiclePath;
     this.bookoutLinks = bookoutLinks;
@@ -44,6 +50,11 @@ export class Pages {
   #bookoutTarget(key: string): string {
     const path = escapeHtml(this.vehiclePath(key));
     if (this.bookoutLinks === 'href') return `href="${path}"`;
+    if (this.bookoutLinks === 'selects') {
+      const select = `${SELECT_PATH}?key=${encodeURIComponent(key)}`;
+      const go = "fetch(this.dataset.select, { method: 'POST' }).then(() => { window.location.href = this.href; })";
+      return `href="${path}" data-select="${escapeHtml(select)}" onclick="${go}; return false;"`;
+    }
     return `href="javascript:;" onclick="window.location.href = this.dataset.target; return false;" data-target="${path}"`;
   }
 

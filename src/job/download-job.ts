@@ -45,7 +45,7 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
     const bytes = await tab.downloadReport(reference, context);
     context.step(OWN_STEPS.proving, 'own');
     const proof = await provePdf(bytes, reference, this.#store.identity);
-    if (!proof.ok) throw this.#proofFailure(reference, proof);
+    if (!proof.ok) throw this.#proofFailure(reference, proof, tab);
     context.signal.throwIfAborted(); // never write for a task the engine has given up on
     context.step(OWN_STEPS.saving, 'own');
     try {
@@ -55,8 +55,15 @@ export class DownloadJob implements Job<VehicleTask, ReportTab, SavedPdf> {
     }
   }
 
-  #proofFailure(reference: string, proof: ProofFailure): TaskFailure {
-    if (proof.problem === 'other-vehicle') this.#events.wrongVehicle(reference, proof.reason);
+  #proofFailure(reference: string, proof: ProofFailure, tab: ReportTab): TaskFailure {
+    if (proof.problem === 'other-vehicle') {
+      this.#events.wrongVehicle(reference, proof.reason);
+      if (tab.reportRejected()) {
+        const why =
+          "the vehicle page opened at its address gave another vehicle's PDF; vehicles are clicked from now on";
+        return new TaskFailure('slot', `proving the PDF: ${proof.reason} (${why})`);
+      }
+    }
     // A whole, readable report that names no vehicle at all: the portal's reports are not what bookout knows.
     if (proof.problem === 'no-reference') {
       const label = this.#store.identity.name;

@@ -61,8 +61,9 @@ export interface DownloadDeps {
 }
 
 /**
- * Every pending vehicle, then the final sweep: rounds for those that failed for a passing reason,
- * each after a cool-down, while a round still gets some of them done (at most SWEEP_ROUNDS).
+ * Every pending vehicle, then the final sweep: up to SWEEP_ROUNDS rounds for those that failed for
+ * a passing reason, each after a cool-down (one more try each per round, so a vehicle the portal
+ * never serves costs SWEEP_ROUNDS requests more, no matter how long the bad patch lasted).
  */
 export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
   const { settings } = setup;
@@ -72,13 +73,11 @@ export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
       : undefined;
   const deps: PoolDeps = { ...setup, concurrency, machine: new MachineLoad() };
   let result = await runPool(deps);
-  let left = Number.POSITIVE_INFINITY;
   for (let round = 1; round <= SWEEP_ROUNDS && result.reason === 'finished' && settings.finalSweep; round += 1) {
     const cooldown = settings.sweepCooldownMs;
     const again = await deps.ledger.failedFor(SWEEP_KINDS);
-    if (again.length === 0 || again.length >= left) break; // nothing to sweep, or the last round got none done
+    if (again.length === 0) break;
     await deps.ledger.requeueFailed(again, Date.now() + cooldown);
-    left = again.length;
     const seconds = Math.round(cooldown / 1000);
     deps.log.info(
       `final sweep ${round}: ${again.length} vehicles that failed for a passing reason get one more try in ${seconds} s`,

@@ -35,6 +35,12 @@ export interface PageSnapshot {
 export interface ReportTab extends Slot {
   /** The report PDF bytes of `reference`, fetched once; not yet proven. Steps are reported to `attempt`. */
   downloadReport(reference: string, attempt: TaskContext): Promise<Buffer>;
+  /**
+   * The last report's bytes were another vehicle's. True when the tab took a way to the vehicle
+   * that section A does not promise (so the tool's shortcut is to blame, not the vehicle), which it
+   * does not take again.
+   */
+  reportRejected(): boolean;
   /** What the tab shows now, within `withinMs`; null when nothing can be taken (a closed or crashed tab). */
   snapshot(withinMs: number): Promise<PageSnapshot | null>;
 }

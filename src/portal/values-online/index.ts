@@ -18,6 +18,7 @@ import { PdfCapture } from './pdf-capture.ts';
 import { VehicleReportTab } from './report-tab.ts';
 import { PATHS, REPORT_IDENTITY } from './selectors.ts';
 import { ValuesOnlineSession } from './session.ts';
+import { VehicleAddresses } from './vehicle-addresses.ts';
 
 /** The inventory export may take this long (the portal builds the whole file first). */
 const EXPORT_TIMEOUT_MS = 300_000;
@@ -32,6 +33,8 @@ class ValuesOnline implements Portal {
   #deps: PortalDeps;
   #session: ValuesOnlineSession;
   #capture: PdfCapture;
+  /** Whether this account's tabs may open vehicle pages at their address: one judgement for all of them. */
+  #addresses = new VehicleAddresses();
 
   constructor(deps: PortalDeps) {
     this.#deps = deps;
@@ -92,6 +95,7 @@ class ValuesOnline implements Portal {
       origin: this.#deps.origin,
       stepTimeoutMs: this.#deps.stepTimeoutMs,
       secrets: { credentials: [username, password], cookieValues },
+      addresses: this.#addresses,
     });
   }
 

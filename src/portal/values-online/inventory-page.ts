@@ -126,43 +126,45 @@ function applyStockFilterIn({
   return 'applied';
 }
 
-type RowOpening =
-  | { outcome: 'opened' }
+type RowLink =
+  | { outcome: 'found'; address: string }
   | { outcome: 'absent'; shown: string[] }
   | { outcome: 'no-link'; links: string[] }
   | { outcome: 'not-a-data-row'; id: string };
 
 /**
- * Clicks the Bookout link of the row whose stock number equals `reference` exactly (the filter is
- * a prefix match: 165549 also shows 165549A). No such row: a permanent failure saying what the grid
- * shows; a row there but not as section A says (no Bookout link, not a data row): PageChanged.
+ * The Bookout link of the row whose stock number equals `reference` exactly (the filter is a
+ * prefix match: 165549 also shows 165549A): its address as the browser resolves it, after clicking
+ * it when `click`. No such row: a permanent failure saying what the grid shows; a row there but not
+ * as section A says (no Bookout link, not a data row): PageChanged.
  */
-export async function openExactRow(page: Page, reference: string, where: string): Promise<void> {
-  const result: RowOpening = await page.evaluate(
-    ({ rows, link, reference }) => {
+export async function exactRowLink(page: Page, reference: string, where: string, click: boolean): Promise<string> {
+  const result: RowLink = await page.evaluate(
+    ({ rows, link, reference, click }) => {
       const all = [...document.querySelectorAll(rows)];
       const cellIs = (cell: Element) => (cell.textContent ?? '').trim() === reference;
       const shows = (candidate: Element) => [...candidate.querySelectorAll('td')].some(cellIs);
       const row = all.find(shows);
       if (row) {
-        const bookout = row.querySelector(link) as HTMLElement | null;
+        const bookout = row.querySelector(link) as HTMLAnchorElement | null;
         if (!bookout) {
           const links = [...row.querySelectorAll('a')].map(
             (a) => `a${a.id ? `#${a.id}` : ''}${a.title ? `[title=${a.title}]` : ''}`,
           );
           return { outcome: 'no-link' as const, links };
         }
-        bookout.click();
-        return { outcome: 'opened' as const };
+        const address = bookout.href ?? '';
+        if (click) bookout.click();
+        return { outcome: 'found' as const, address };
       }
       const other = [...document.querySelectorAll('tr')].find(shows);
       if (other) return { outcome: 'not-a-data-row' as const, id: other.id };
       const shown = all.map((candidate) => (candidate.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 60));
       return { outcome: 'absent' as const, shown };
     },
-    { rows: SELECTORS.gridRow, link: SELECTORS.bookoutLink, reference },
+    { rows: SELECTORS.gridRow, link: SELECTORS.bookoutLink, reference, click },
   );
-  if (result.outcome === 'opened') return;
+  if (result.outcome === 'found') return result.address;
   if (result.outcome === 'no-link') {
     const links = result.links.length ? `its links: ${result.links.join(', ')}` : 'it has no links';
     throw new PageChanged('bookoutLink', where, `the row of ${reference} is there, ${links}`);
@@ -173,6 +175,11 @@ export async function openExactRow(page: Page, reference: string, where: string)
   }
   const shown = result.shown.length ? `; the grid showed: ${result.shown.join(' | ')}` : '; the grid showed no rows';
   throw new TaskFailure('permanent', `stock number ${reference} is not in the inventory grid${shown}`);
+}
+
+/** Clicks the Bookout link of `reference`'s row (see exactRowLink). */
+export async function openExactRow(page: Page, reference: string, where: string): Promise<void> {
+  await exactRowLink(page, reference, where, true);
 }
 
 /** Which of `facts` the page does not have, each with what it has instead. */

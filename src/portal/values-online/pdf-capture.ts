@@ -1,4 +1,4 @@
-import type { Download, Page, Request } from 'playwright-core';
+import type { Download, Frame, Page, Request } from 'playwright-core';
 import {
   fetchHeld,
   HELD_TITLE_PREFIX,
@@ -40,16 +40,30 @@ export class PdfCapture {
    * *this* page opened: the bytes, not yet proven, and the address they came from.
    */
   async create(page: Page, timeoutMs: number, signal: AbortSignal, waiting?: () => void): Promise<FetchedResponse> {
-    const popup = await failFastOnErrors(page, 'creating the PDF', async () => {
-      const opened = armed(page.waitForEvent('popup', { timeout: timeoutMs }));
-      const clicked = await clickIn(page, { button: SELECTORS.createPdfButtonName });
-      if (!clicked) throw new TaskFailure('transient', 'the Create PDF button went away');
-      return opened;
-    });
+    // Watched from before the click: the download of a report that goes around the capture may come
+    // on this page before the popup is known, and the popup's first request before it is followed.
+    const elsewhere = watchForElsewhere(page);
+    const watchPopup = (opened: Page) => elsewhere.follow(opened);
+    page.on('popup', watchPopup);
+    let popup: Page;
+    try {
+      popup = await failFastOnErrors(page, 'creating the PDF', async () => {
+        const opened = armed(page.waitForEvent('popup', { timeout: timeoutMs }));
+        const clicked = await clickIn(page, { button: SELECTORS.createPdfButtonName });
+        if (!clicked) throw new TaskFailure('transient', 'the Create PDF button went away');
+        return opened;
+      });
+    } catch (error) {
+      elsewhere.stop();
+      throw error;
+    } finally {
+      page.off('popup', watchPopup);
+    }
+    elsewhere.follow(popup);
     waiting?.();
     let response: FetchedResponse;
     try {
-      response = await this.claim(popup, page, timeoutMs, signal);
+      response = await this.claim(popup, timeoutMs, signal, elsewhere);
     } finally {
       popup.close().catch(() => undefined); // no need to wait: the bytes are here, or the attempt failed
     }
@@ -65,12 +79,16 @@ export class PdfCapture {
   }
 
   /**
-   * The report behind `popup` (a popup opened by `opener`, the caller's own tab), its bytes whole.
-   * A popup (or a download) going to an address that is not the report's: PageChanged.
+   * The report behind `popup` (a popup the caller's own tab opened), its bytes whole. A popup (or a
+   * download) going to an address that is not the report's (`elsewhere` watches it): PageChanged.
    */
-  async claim(popup: Page, opener: Page, timeoutMs: number, signal: AbortSignal): Promise<FetchedResponse> {
+  async claim(
+    popup: Page,
+    timeoutMs: number,
+    signal: AbortSignal,
+    elsewhere: ElsewhereWatch,
+  ): Promise<FetchedResponse> {
     const look = { timeoutMs, what: 'waiting for the report tab', signal };
-    const elsewhere = watchForElsewhere(popup, opener);
     let title: string;
     try {
       title = await Promise.race([awaitTitle(popup, HELD_TITLE_PREFIX, look), elsewhere.failed]);
@@ -93,45 +111,62 @@ export class PdfCapture {
 }
 
 /**
- * Rejects when the report tab loads, or a download of `popup` or `opener` comes from, an address
- * that is not the report's (the report then goes around the capture). The query is left out of the
- * message: it may carry a token.
+ * Rejects when the report tab loads, or a download of the opener or the report tab comes from, an
+ * address that is not the report's (the report then goes around the capture). The query is left
+ * out of the message: it may carry a token. `follow` adds the report tab once it is known.
  */
-function watchForElsewhere(popup: Page, opener: Page) {
+type ElsewhereWatch = ReturnType<typeof watchForElsewhere>;
+
+function watchForElsewhere(opener: Page) {
   let fail: (failure: PageChanged) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined);
-  const watch = {
-    failed,
-    failure: undefined as PageChanged | undefined,
-    /** A closing popup may still tell where it went (its download): wait for that a moment. */
-    settled: () => new Promise((resolve) => setTimeout(resolve, watch.failure ? 0 : 300)),
-    stop: () => {
-      popup.off('request', onRequest);
-      popup.off('download', onDownload);
-      opener.off('download', onDownload);
-    },
-  };
+  let popup: Page | null = null;
   const judge = (url: string) => {
-    if (watch.failure || !url || url.startsWith('about:') || PDF_URL_PATTERN.test(url)) return;
-    let where: string;
-    try {
-      where = `went to ${new URL(url).pathname}`;
-    } catch {
-      // Not an address (the headless shell says ":" of a popup it turned into a download at once,
-      // without ever telling where): only that the report did not come the known way is certain.
-      where = 'went to an address the browser does not tell';
-    }
-    watch.failure = new PageChanged('pdfUrl', 'creating the PDF', `the report tab ${where}`, 'different');
+    if (watch.failure || PDF_URL_PATTERN.test(url)) return;
+    // Only a web address counts: not about:blank, nor ":" (what a new popup reports before it navigates).
+    const path = webPath(url);
+    if (path === null) return;
+    watch.failure = new PageChanged('pdfUrl', 'creating the PDF', `the report tab went to ${path}`, 'different');
     fail(watch.failure);
   };
   const onRequest = (request: Request) => {
-    if (request.isNavigationRequest() && request.frame() === popup.mainFrame()) judge(request.url());
+    if (request.isNavigationRequest() && request.frame() === popup?.mainFrame()) judge(request.url());
+  };
+  const onNavigated = (frame: Frame) => {
+    if (frame === popup?.mainFrame()) judge(frame.url());
   };
   const onDownload = (download: Download) => judge(download.url());
-  popup.on('request', onRequest);
-  popup.on('download', onDownload);
+  const watch = {
+    failed,
+    failure: undefined as PageChanged | undefined,
+    follow: (opened: Page) => {
+      if (popup) return;
+      popup = opened;
+      popup.on('request', onRequest);
+      popup.on('framenavigated', onNavigated);
+      popup.on('download', onDownload);
+      judge(popup.url());
+    },
+    /** A closing popup may still tell where it went (its download): wait for that a moment. */
+    settled: () => new Promise((resolve) => setTimeout(resolve, watch.failure ? 0 : 300)),
+    stop: () => {
+      popup?.off('request', onRequest);
+      popup?.off('framenavigated', onNavigated);
+      popup?.off('download', onDownload);
+      opener.off('download', onDownload);
+    },
+  };
   opener.on('download', onDownload);
-  judge(popup.url());
   return watch;
+}
+
+/** The path of an http(s) address; null for anything else. */
+function webPath(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.pathname : null;
+  } catch {
+    return null;
+  }
 }
