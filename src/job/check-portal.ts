@@ -12,6 +12,7 @@ import { SessionStore } from '../session/session-store.ts';
 import { userStateFolder } from '../session/state-folder.ts';
 import { Log, type ConsoleOutput } from '../ui/console.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
+import { portalDeps } from './portal-session.ts';
 import { SessionKeeper } from './session-keeper.ts';
 
 export interface CheckPortalRequest {
@@ -74,19 +75,7 @@ export async function checkPortal(request: CheckPortalRequest): Promise<CheckOut
     keeper.forget();
   });
   try {
-    portal = await request.portalKind.open({
-      origin: settings.portalUrl,
-      credentials: { username: settings.username, password: settings.password },
-      context: () => host.context,
-      interceptor: host.interceptor,
-      isBrowserAlive: () => host.isAlive(),
-      events: {
-        info: (text) => log.info(text),
-        loginSent: () => keeper.loginTried(),
-        sessionOpened: () => keeper.save(),
-      },
-      stepTimeoutMs: settings.taskTimeoutMs,
-    });
+    portal = await request.portalKind.open(portalDeps(settings, host, keeper, log));
     await host.start();
     await keeper.restore();
     const identity = portal.reportIdentity;

@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings.ts';
 import { exponentialBackoff } from '../engine/backoff.ts';
 import { messageOf, type TaskFailure } from '../engine/failure.ts';
 import type { RunLedger } from '../ledger/run-ledger.ts';
-import type { Portal, PortalKind } from '../portal/portal.ts';
+import type { Portal, PortalDeps, PortalKind } from '../portal/portal.ts';
 import type { Log } from '../ui/console.ts';
 import { LOGOUT_WITHIN_MS, QUICK_LOGOUT_WITHIN_MS, STOP_LOGOUT_WITHIN_MS } from './policy.ts';
 import { RecoveryPolicy } from './recovery.ts';
@@ -54,20 +54,7 @@ export class PortalSession {
 
   /** The portal of the run's browser (not started yet: see `start`). */
   static async open(deps: PortalSessionDeps): Promise<PortalSession> {
-    const { settings, host, keeper, log } = deps;
-    const portal = await deps.portalKind.open({
-      origin: settings.portalUrl,
-      credentials: { username: settings.username, password: settings.password },
-      context: () => host.context,
-      interceptor: host.interceptor,
-      isBrowserAlive: () => host.isAlive(),
-      events: {
-        info: (text) => log.info(text),
-        loginSent: () => keeper.loginTried(),
-        sessionOpened: () => keeper.save(),
-      },
-      stepTimeoutMs: settings.taskTimeoutMs,
-    });
+    const portal = await deps.portalKind.open(portalDeps(deps.settings, deps.host, deps.keeper, deps.log));
     return new PortalSession(deps, portal);
   }
 
@@ -90,6 +77,23 @@ export class PortalSession {
       tell(observer, (o) => o.signedIn?.(result === 'logged-in'));
     });
   }
+}
+
+/** What a portal is opened with on `host`: the account's settings, its browser, its session's keeper. */
+export function portalDeps(settings: Settings, host: AccountBrowser, keeper: SessionKeeper, log: Log): PortalDeps {
+  return {
+    origin: settings.portalUrl,
+    credentials: { username: settings.username, password: settings.password },
+    context: () => host.context,
+    interceptor: host.interceptor,
+    isBrowserAlive: () => host.isAlive(),
+    events: {
+      info: (text) => log.info(text),
+      loginSent: () => keeper.loginTried(),
+      sessionOpened: () => keeper.save(),
+    },
+    stepTimeoutMs: settings.taskTimeoutMs,
+  };
 }
 
 /** Logout always (also after errors and Ctrl-C), then close the browser. `portal` is undefined when it never opened. */
