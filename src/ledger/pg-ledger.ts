@@ -32,6 +32,20 @@ export function describeQueue(url: string): string {
   }
 }
 
+/** A row of the vehicles table as the queries read it. */
+interface StoredVehicle {
+  ref: string;
+  state: VehicleState;
+  attempts: number;
+  file: string | null;
+  sha256: string | null;
+  duration_ms: number | null;
+  failure_kind: string | null;
+  failure_reason: string | null;
+  position: number;
+  done_at: number | null;
+}
+
 export interface RunRow {
   id: number;
   account: string;
@@ -276,18 +290,7 @@ export class PgLedger implements RunLedger {
   }
 
   async #vehicleRows(state?: VehicleState) {
-    const rows = await this.#query<{
-      ref: string;
-      state: VehicleState;
-      attempts: number;
-      file: string | null;
-      sha256: string | null;
-      duration_ms: number | null;
-      failure_kind: string | null;
-      failure_reason: string | null;
-      position: number;
-      done_at: number | null;
-    }>(
+    const rows = await this.#query<StoredVehicle>(
       `SELECT ref, state, attempts, file, sha256, duration_ms, failure_kind, failure_reason, position, done_at
        FROM ${S}.vehicles WHERE run_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY position`,
       [state ?? null],
@@ -520,18 +523,7 @@ export class PgLedger implements RunLedger {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const q = async <Row extends pg.QueryResultRow>(sql: string) => (await client.query<Row>(sql, [this.#run])).rows;
       const [run] = await q<{ at: number | null }>(`SELECT inventory_imported_at AS at FROM ${S}.runs WHERE id = $1`);
-      const vehicles = await q<{
-        ref: string;
-        state: VehicleState;
-        attempts: number;
-        file: string | null;
-        sha256: string | null;
-        duration_ms: number | null;
-        failure_kind: string | null;
-        failure_reason: string | null;
-        position: number;
-        done_at: number | null;
-      }>(
+      const vehicles = await q<StoredVehicle>(
         `SELECT ref, state, attempts, file, sha256, duration_ms, failure_kind, failure_reason, position, done_at
          FROM ${S}.vehicles WHERE run_id = $1`,
       );
