@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { TaskFailure } from '../../engine/failure.ts';
+import { settleWithin } from '../../engine/time-limits.ts';
 import { LoginRefused, type Credentials, type PortalEvents, type SignInResult } from '../portal.ts';
 import { clearFilters } from './inventory-page.ts';
 import type { Landing } from './in-page.ts';
@@ -10,6 +11,8 @@ import { ACTIVE_SESSION_TEXT, PATHS, SELECTORS } from './selectors.ts';
 
 /** Tries to log out before giving up (the next run then takes the session back). */
 const LOGOUT_ATTEMPTS = 4;
+/** Closing the control tab may take this long (a tab that never closes goes with the browser). */
+const CLOSE_CONTROL_TAB_MS = 5000;
 
 export interface SessionDeps {
   origin: string;
@@ -51,7 +54,7 @@ export class ValuesOnlineSession {
   async closeControlPage(): Promise<void> {
     const page = this.#page;
     this.#page = null;
-    await page?.close().catch(() => undefined);
+    if (page) await settleWithin(page.close(), CLOSE_CONTROL_TAB_MS);
   }
 
   /**
