@@ -34,13 +34,26 @@ async function scenario(
   try {
     const result = await runCli(['run', '--progress', 'plain'], ws.env({ ...FAST_TIMEOUTS, ...env }), ws.dir);
     const expectations = expect(ws);
-    assert.equal(result.code, expectations.failedForGood?.length ? 1 : 0, result.stdout + result.stderr);
-    assert.doesNotMatch(result.stdout, /internal warning/);
-    await assertOutcome(ws, expectations);
-    await extraChecks?.(ws, result.stdout);
+    try {
+      assert.equal(result.code, expectations.failedForGood?.length ? 1 : 0);
+      assert.doesNotMatch(result.stdout, /internal warning/);
+      await assertOutcome(ws, expectations);
+      await extraChecks?.(ws, result.stdout);
+    } catch (error) {
+      throw withRunOutput(error, result.stdout + result.stderr);
+    }
   } finally {
     await ws.close();
   }
+}
+
+/** A failed check carries the run's last lines: in CI they are all there is to go on. */
+function withRunOutput(error: unknown, output: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const before = error.message;
+  error.message += `\n--- the run printed (last 80 lines) ---\n${output.split('\n').slice(-80).join('\n')}`;
+  error.stack = error.stack?.replace(before, error.message);
+  return error;
 }
 
 describe('fault scenarios (checked from the files and the portal stats)', () => {
@@ -197,6 +210,19 @@ describe('fault scenarios (checked from the files and the portal stats)', () => 
           ws.portal.stats().faultsInjected.alwaysFail,
           6,
           'three attempts and one in each of the three rounds of the final sweep, no more',
+        );
+      },
+    ));
+
+  it('after a vehicle missing from the grid (no rows left), rows the grid shows late are still found', () =>
+    scenario(
+      { vehicles: 8, missingFromGrid: ['165004'], gridRenderMs: 600 },
+      { WORKERS: '1', MAX_RETRIES: '0' },
+      () => ({ failedForGood: ['165004'] }),
+      (_ws, output) => {
+        assert.match(
+          output,
+          /165004: FAILED: stock number 165004 is not in the inventory grid; the grid showed no rows/,
         );
       },
     ));
