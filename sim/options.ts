@@ -109,6 +109,8 @@ export interface PortalOptions {
    * without the click, it redirects to the inventory).
    */
   bookoutLinks: 'href' | 'script' | 'selects';
+  /** The grid's script puts a callback's rows in place this long after the answer came. */
+  gridRenderMs: number;
   /** Latency before an error status (4xx, 5xx) is sent. */
   errorDelayMs: number;
   /** `slow`: the error page trickles out over `errorBodyMs`; `endless`: it never ends. Headers come at once. */
@@ -168,6 +170,7 @@ export const DEFAULT_OPTIONS: PortalOptions = {
   vehicleUrl: 'path',
   rowIdShape: 'opaque',
   bookoutLinks: 'href',
+  gridRenderMs: 0,
   errorDelayMs: 0,
   errorBody: 'complete',
   errorBodyMs: 3000,
@@ -287,8 +290,8 @@ function checkSizes(options: PortalOptions): void {
     throw new Error('vehicles must be from 1 to 20000');
   if (!(options.timeScale > 0)) throw new Error('timeScale must be above 0');
   if (!Number.isInteger(options.pageSize) || options.pageSize < 1) throw new Error('pageSize must be at least 1');
-  if (!(options.errorDelayMs >= 0) || !(options.errorBodyMs >= 0))
-    throw new Error('errorDelayMs and errorBodyMs must be 0 or more');
+  if (!(options.errorDelayMs >= 0) || !(options.errorBodyMs >= 0) || !(options.gridRenderMs >= 0))
+    throw new Error('errorDelayMs, errorBodyMs and gridRenderMs must be 0 or more');
   if (!/^[\w.() -]+\.csv$/i.test(options.csvFileName))
     throw new Error(`csvFileName must be a plain file name ending in .csv (got "${options.csvFileName}")`);
 }

@@ -398,12 +398,8 @@ export class PortalServer {
     if (params.action === 'filter') filter = { ...filter, stockNumber: (params.value ?? '').trim() || undefined };
     if (params.action === 'clear') filter = {};
     this.#sessions.setFilter(user, filter);
-    this.#send(
-      x.res,
-      200,
-      'application/json',
-      JSON.stringify(this.#gridView(filter, params.action === 'page' ? (params.page ?? 0) : 0)),
-    );
+    const view = this.#gridView(filter, params.action === 'page' ? (params.page ?? 0) : 0);
+    this.#send(x.res, 200, 'application/json', JSON.stringify({ ...view, renderAfterMs: this.options.gridRenderMs }));
   }
 
   #exportCsv(x: Exchange): void {

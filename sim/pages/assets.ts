@@ -16,10 +16,12 @@ function gridCallback(params) {
     })
     .then(function (data) {
       if (data.redirect) { window.location.href = data.redirect; return; }
-      document.getElementById('vehicleGridView_DXMainTable').innerHTML = data.rows;
-      document.getElementById('vehicleGridView_FilterBar').innerHTML = data.filterBar;
-      document.getElementById('vehicleGridView_pager').innerHTML = data.pager;
-      document.getElementById('${stockInput}').value = data.stockNumber;
+      return new Promise(function (shown) { setTimeout(shown, data.renderAfterMs || 0); }).then(function () {
+        document.getElementById('vehicleGridView_DXMainTable').innerHTML = data.rows;
+        document.getElementById('vehicleGridView_FilterBar').innerHTML = data.filterBar;
+        document.getElementById('vehicleGridView_pager').innerHTML = data.pager;
+        document.getElementById('${stockInput}').value = data.stockNumber;
+      });
     })
     .catch(function (e) { error.textContent = e.message; error.style.display = 'block'; })
     .then(function () { panel.style.display = 'none'; });

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Page, Response } from 'playwright-core';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
+import { settleWithin } from '../../engine/time-limits.ts';
 import { armed, expectLanding, failFastOnErrors, portalPageIn, sessionLost, waitForLanding } from './landing.ts';
 import { insteadOf, missingFact, PageChanged, SESSION_SETTLE_MS } from './page-facts.ts';
 import { SELECTORS, STOCK_FILTER_FUNCTION, type FactName } from './selectors.ts';
@@ -8,6 +9,11 @@ import { SELECTORS, STOCK_FILTER_FUNCTION, type FactName } from './selectors.ts'
 const STALE_MARK = 'data-bookout-stale';
 /** The grid's rows must be replaced this soon after its callback answered. */
 const GRID_REFRESH_MS = 30_000;
+/**
+ * A grid without rows before the filter has nothing to mark stale, so its refresh cannot be seen:
+ * after the callback's answer, rows are awaited this long (a vehicle that is not there costs it once).
+ */
+const EMPTY_GRID_RENDER_MS = 2000;
 
 /**
  * Clears every grid filter stored on the server (the export and the grid follow it). True if one
@@ -63,12 +69,14 @@ export async function filterGrid(page: Page, reference: string, timeoutMs: numbe
     const callback = armed(page.waitForResponse(isCallback, { timeout: timeoutMs }));
     const filter = { rows: SELECTORS.gridRow, input: SELECTORS.stockNumberInput, mark: STALE_MARK, reference };
     const applied = await page.evaluate(applyStockFilterIn, { ...filter, apply: STOCK_FILTER_FUNCTION });
-    if (applied !== 'applied') {
+    if (typeof applied !== 'number') {
       const fact = applied === 'no-input' ? 'stockNumberInput' : 'stockFilterFunction';
       throw await missingFact(page, fact, 'filtering the grid');
     }
-    const landing = await pageInstead(await callback);
+    const answer = await callback;
+    const landing = await pageInstead(answer);
     if (landing) throw sessionLost(landing, 'filtering the grid');
+    if (applied === 0) await rowsOfEmptyGrid(page, answer, timeoutMs);
     const wait = {
       timeoutMs: Math.min(timeoutMs, GRID_REFRESH_MS),
       without: `[${STALE_MARK}]`,
@@ -90,6 +98,13 @@ export async function filterGrid(page: Page, reference: string, timeoutMs: numbe
   });
 }
 
+/** The rows an empty grid's callback brings, once its script has put them in place; none if it brings none. */
+async function rowsOfEmptyGrid(page: Page, answer: Response, timeoutMs: number): Promise<void> {
+  await settleWithin(answer.finished(), timeoutMs);
+  const rows = page.locator(SELECTORS.gridRow).first();
+  await rows.waitFor({ state: 'attached', timeout: EMPTY_GRID_RENDER_MS }).catch(() => undefined);
+}
+
 /** A callback answered with the login or license page (as HTML) instead of grid data: the session is gone. */
 async function pageInstead(response: Response): Promise<'login' | 'license' | null> {
   if (!(response.headers()['content-type'] ?? '').includes('html')) return null;
@@ -108,22 +123,18 @@ interface StockFilter {
 /**
  * Runs in the page: marks the rows on screen stale, sets the box's value without focusing it (a
  * later blur would apply the filter a second time), then applies the filter as the page does.
+ * Returns how many rows it marked.
  */
-function applyStockFilterIn({
-  rows,
-  input,
-  mark,
-  reference,
-  apply,
-}: StockFilter): 'applied' | 'no-input' | 'no-function' {
+function applyStockFilterIn({ rows, input, mark, reference, apply }: StockFilter): number | 'no-input' | 'no-function' {
   const box = document.querySelector(input) as HTMLInputElement | null;
   const filterChanged = (window as unknown as Record<string, unknown>)[apply];
   if (!box) return 'no-input';
   if (typeof filterChanged !== 'function') return 'no-function';
-  for (const row of document.querySelectorAll(rows)) row.setAttribute(mark, '');
+  const shown = document.querySelectorAll(rows);
+  for (const row of shown) row.setAttribute(mark, '');
   box.value = reference;
   (filterChanged as (field: string) => void)('StockNumber');
-  return 'applied';
+  return shown.length;
 }
 
 type RowLink =
