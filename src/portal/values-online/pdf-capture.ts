@@ -5,6 +5,7 @@ import {
   type FetchedResponse,
   type RequestInterceptor,
 } from '../../browser/request-interceptor.ts';
+import { closePage } from '../../browser/close-page.ts';
 import { failureFromNetworkError, failureFromStatus } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import { awaitTitle, clickIn } from './in-page.ts';
@@ -65,7 +66,7 @@ export class PdfCapture {
     try {
       response = await this.claim(popup, timeoutMs, signal, elsewhere);
     } finally {
-      popup.close().catch(() => undefined); // no need to wait: the bytes are here, or the attempt failed
+      void closePage(popup); // no need to wait: the bytes are here, or the attempt failed
     }
     const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
     if (failure) throw failure;

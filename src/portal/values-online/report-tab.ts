@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { closePage } from '../../browser/close-page.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import type { TaskContext } from '../../engine/types.ts';
 import type { PageSnapshot, ReportTab } from '../portal.ts';
@@ -70,7 +71,7 @@ export class VehicleReportTab implements ReportTab {
     // A crashed tab is not closed, but nothing works in it any more: the engine must replace it.
     page.once('crash', () => {
       if (page === this.page) this.#crashed = true;
-      else void page.close().catch(() => undefined);
+      else void closePage(page);
     });
     page.on('request', () => {
       this.#requestsSent += 1;
@@ -88,7 +89,7 @@ export class VehicleReportTab implements ReportTab {
   /** Closes the tab and its popups, which stops anything still running in them. */
   async dispose(): Promise<void> {
     await this.#closePopups();
-    await this.page.close().catch(() => undefined);
+    await closePage(this.page);
   }
 
   snapshot(withinMs: number): Promise<PageSnapshot | null> {
@@ -112,7 +113,7 @@ export class VehicleReportTab implements ReportTab {
   }
 
   async #closePopups(): Promise<void> {
-    await Promise.all([...this.#popups].map((popup) => popup.close().catch(() => undefined)));
+    await Promise.all([...this.#popups].map((popup) => closePage(popup)));
   }
 
   reportRejected(): boolean {

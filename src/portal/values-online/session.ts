@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
+import { closePage } from '../../browser/close-page.ts';
 import { TaskFailure } from '../../engine/failure.ts';
 import { settleWithin } from '../../engine/time-limits.ts';
 import { LoginRefused, type Credentials, type PortalEvents, type SignInResult } from '../portal.ts';
@@ -54,7 +55,7 @@ export class ValuesOnlineSession {
   async closeControlPage(): Promise<void> {
     const page = this.#page;
     this.#page = null;
-    if (page) await settleWithin(page.close(), CLOSE_CONTROL_TAB_MS);
+    if (page) await settleWithin(closePage(page), CLOSE_CONTROL_TAB_MS);
   }
 
   /**
