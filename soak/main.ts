@@ -113,16 +113,23 @@ class Soak {
     );
   }
 
-  /** Seconds each hang cost before bookout gave up on the answer, from bookout.log. */
-  hangCosts(): number[] {
+  /** Seconds each hang cost before bookout gave up on the answer, and in which step, from bookout.log. */
+  hangCosts(): Array<{ seconds: number; step: string }> {
     let log = '';
     try {
       log = readFileSync(join(runFolderOf(this.downloads), 'run_data', 'bookout.log'), 'utf8');
     } catch {
       return [];
     }
-    const costs = [...log.matchAll(/no answer for (\d+) s|timed out after (\d+) s|nothing happened within (\d+) s/g)];
-    return costs.map((match) => Number(match[1] ?? match[2] ?? match[3]));
+    const costs = [
+      ...log.matchAll(
+        /(?:no answer for (\d+) s|timed out after (\d+) s|nothing happened within (\d+) s)[^"\n]*"?([^"\n]*)/g,
+      ),
+    ];
+    // Each hang is logged for the tab ('in "step"') and again for its vehicle ('in step "step"'): counted once.
+    return costs
+      .filter((match) => !/ in step $/.test(match[0].split('"')[0] ?? ''))
+      .map((match) => ({ seconds: Number(match[1] ?? match[2] ?? match[3]), step: match[4] ?? '' }));
   }
 
   /** The last run's metrics.json (null when it has none). */
@@ -153,7 +160,8 @@ class Soak {
     const metrics = this.metrics();
     const lost = metrics?.attempts_lost_to_own_errors;
     const hangs = this.hangCosts();
-    const worstHang = Math.max(0, ...hangs);
+    const worst = hangs.reduce((max, hang) => (hang.seconds > max.seconds ? hang : max), { seconds: 0, step: '' });
+    const worstHang = worst.seconds;
     return [
       { name: 'the last run ended with exit code 0', ok: last.code === 0, detail: `exit ${last.code ?? last.signal}` },
       ...outcome,
@@ -170,7 +178,9 @@ class Soak {
       {
         name: `every hang cost less than ${HANG_COST_LIMIT_S} s`,
         ok: worstHang < HANG_COST_LIMIT_S,
-        detail: hangs.length ? `${hangs.length} hangs, the worst ${worstHang} s` : 'no hang noticed',
+        detail: hangs.length
+          ? `${hangs.length} hangs, the worst ${worstHang} s (in "${worst.step}")`
+          : 'no hang noticed',
       },
       {
         name: 'nothing proven before a kill was downloaded again',
