@@ -267,7 +267,7 @@ export const SETTINGS: { [K in Key]: Definition<K> } = {
     env: 'HANG_FLOOR',
     flag: 'hangFloor',
     placeholder: '<seconds>',
-    description: "Seconds a step may always take; beyond it, 5 x the step's own p90 (at most STALL_TIMEOUT) is a hang",
+    description: "Seconds a step may always take; beyond it, 6 x the step's own p90 (at most STALL_TIMEOUT) is a hang",
     defaultText: '5',
     parse: seconds(1, 3600),
     fallback: 5000,

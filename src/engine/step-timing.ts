@@ -3,10 +3,7 @@ export interface HangLimitOptions {
   floorMs: number;
   /** A step always counts as hung after this (the stall timeout). Default 90000 ms. */
   ceilingMs: number;
-  /**
-   * A step counts as hung after this many times its observed p90. Default 5: a step that works
-   * rarely takes over twice its p90, so this leaves room for a busy machine, and a hang costs less.
-   */
+  /** A step counts as hung after this many times its observed p90. Default 6. */
   multiplier: number;
   /** Samples of a step needed before its own p90 is trusted; until then the ceiling applies. Default 5. */
   minSamples: number;
@@ -17,7 +14,7 @@ export interface HangLimitOptions {
 export const hangLimitDefaults: HangLimitOptions = {
   floorMs: 5000,
   ceilingMs: 90_000,
-  multiplier: 5,
+  multiplier: 6,
   minSamples: 5,
   window: 200,
 };
