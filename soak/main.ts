@@ -114,7 +114,7 @@ class Soak {
   }
 
   /** Seconds each hang cost before bookout gave up on the answer, and in which step, from bookout.log. */
-  hangCosts(): Array<{ seconds: number; step: string }> {
+  hangCosts(): Array<{ seconds: number; step: string; line: string }> {
     let log = '';
     try {
       log = readFileSync(join(runFolderOf(this.downloads), 'run_data', 'bookout.log'), 'utf8');
@@ -129,7 +129,7 @@ class Soak {
     // Each hang is logged for the tab ('in "step"') and again for its vehicle ('in step "step"'): counted once.
     return costs
       .filter((match) => !/ in step $/.test(match[0].split('"')[0] ?? ''))
-      .map((match) => ({ seconds: Number(match[1] ?? match[2] ?? match[3]), step: match[4] ?? '' }));
+      .map((match) => ({ seconds: Number(match[1] ?? match[2] ?? match[3]), step: match[4] ?? '', line: match[0] }));
   }
 
   /** The last run's metrics.json (null when it has none). */
@@ -160,7 +160,8 @@ class Soak {
     const metrics = this.metrics();
     const lost = metrics?.attempts_lost_to_own_errors;
     const hangs = this.hangCosts();
-    const worst = hangs.reduce((max, hang) => (hang.seconds > max.seconds ? hang : max), { seconds: 0, step: '' });
+    const none = { seconds: 0, step: '', line: '' };
+    const worst = hangs.reduce((max, hang) => (hang.seconds > max.seconds ? hang : max), none);
     const worstHang = worst.seconds;
     return [
       { name: 'the last run ended with exit code 0', ok: last.code === 0, detail: `exit ${last.code ?? last.signal}` },
@@ -179,7 +180,7 @@ class Soak {
         name: `every hang cost less than ${HANG_COST_LIMIT_S} s`,
         ok: worstHang < HANG_COST_LIMIT_S,
         detail: hangs.length
-          ? `${hangs.length} hangs, the worst ${worstHang} s (in "${worst.step}")`
+          ? `${hangs.length} hangs, the worst ${worstHang} s (${worst.line.slice(0, 90)})`
           : 'no hang noticed',
       },
       {
@@ -245,6 +246,7 @@ async function main(): Promise<number> {
   console.log(`faults: ${JSON.stringify(faults)}`);
   console.log(`plan: ${plan.map((step) => `${step.kind} after ${step.afterPdfs} PDFs`).join(', ')}\n`);
   let stopped = false;
+  let keep = false;
   process.once('SIGINT', () => {
     stopped = true;
     console.log('\nInterrupted: the product is stopped (it got the same Ctrl-C); checks follow.');
@@ -276,10 +278,14 @@ async function main(): Promise<number> {
       `${JSON.stringify({ options, faults, plan, checks, events: soak.events, progress: soak.progress, memory: soak.samples, portal: portal.stats() }, null, 2)}\n`,
     );
     console.log(`results: ${options.out}`);
+    if (failed > 0) {
+      keep = true;
+      console.log(`the run's folder is kept to look into: ${soak.downloads}`);
+    }
     return stopped ? 130 : failed === 0 ? 0 : 1;
   } finally {
     await portal.stop();
-    soak.close();
+    if (!keep) soak.close();
   }
 }
 
