@@ -43,6 +43,17 @@ export function retryAfterMs(header: string | undefined, now = Date.now()): numb
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** An error answer of the server itself (5xx): what its server did, whatever was asked. */
+export class ServerError extends TaskFailure {
+  override name = 'ServerError';
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super('transient', message);
+    this.status = status;
+  }
+}
+
 /** What an HTTP error status means for the task; null for success. */
 export function failureFromStatus(status: number, headers: Record<string, string>, what: string): TaskFailure | null {
   if (status < 400) return null;
@@ -54,6 +65,7 @@ export function failureFromStatus(status: number, headers: Record<string, string
     }
   }
   if (status === 401 || status === 403) return new TaskFailure('session', `${what}: HTTP ${status} (not signed in)`);
+  if (status >= 500) return new ServerError(status, `${what}: HTTP ${status}`);
   return new TaskFailure('transient', `${what}: HTTP ${status}`);
 }
 

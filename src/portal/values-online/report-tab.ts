@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { closePage } from '../../browser/close-page.ts';
+import { ServerError } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import type { TaskContext } from '../../engine/types.ts';
 import type { PageSnapshot, ReportTab } from '../portal.ts';
@@ -212,6 +213,8 @@ export class VehicleReportTab implements ReportTab {
       return vehicleWindow;
     } catch (error) {
       if (signal.aborted || (error instanceof TaskFailure && error.kind === 'session')) throw error;
+      // The server's own trouble says nothing of the address: the attempt fails as a click's would.
+      if (isServerTrouble(error)) throw error;
       addresses.openedDirectly(false);
       return null;
     }
@@ -293,6 +296,12 @@ export class VehicleReportTab implements ReportTab {
     );
     return report.body;
   }
+}
+
+/** An error answer of the server (5xx), no answer, a pause it asked for, or no server at all. */
+function isServerTrouble(error: unknown): boolean {
+  if (error instanceof ServerError) return true;
+  return error instanceof TaskFailure && ['hang', 'throttled', 'unavailable'].includes(error.kind);
 }
 
 function isInventory(url: string): boolean {
