@@ -47,6 +47,7 @@ describe('from the inventory to a vehicle page', { timeout: 600_000 }, () => {
       const inventoryLoads = routeCount(ws, 'inventory');
       assert.ok(inventoryLoads < VEHICLES / 2, `${inventoryLoads} inventory loads for ${VEHICLES} vehicles`);
       assert.equal(routeCount(ws, 'vehicle'), VEHICLES, 'each vehicle page requested once');
+      assert.match(output, /vehicle pages are opened at their Bookout link's address from now on/);
       assert.equal(metricsOf(ws).retries, 0);
     } finally {
       await ws.close();
@@ -104,6 +105,7 @@ describe('from the inventory to a vehicle page', { timeout: 600_000 }, () => {
       assert.ok(misses >= 1, 'premise: a direct opening was tried and refused by the portal');
       assert.ok(misses <= TABS + 1, `${misses} vehicle pages opened at their address were refused`);
       assert.equal(routeCount(ws, 'select'), VEHICLES, 'every vehicle page came from a click in the end');
+      assert.match(output, /vehicle pages are clicked open again for the rest of the run: 2 openings in a row/);
       const metrics = metricsOf(ws);
       assert.equal(metrics.retries, 0, 'falling back to the click is no failure of the vehicle');
       assert.equal(metrics.attempts_lost_to_own_errors, 0);

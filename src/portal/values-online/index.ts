@@ -34,10 +34,11 @@ class ValuesOnline implements Portal {
   #session: ValuesOnlineSession;
   #capture: PdfCapture;
   /** Whether this account's tabs may open vehicle pages at their address: one judgement for all of them. */
-  #addresses = new VehicleAddresses();
+  #addresses: VehicleAddresses;
 
   constructor(deps: PortalDeps) {
     this.#deps = deps;
+    this.#addresses = new VehicleAddresses((change) => deps.events.info(change));
     this.#capture = new PdfCapture(deps.interceptor, deps.stepTimeoutMs);
     this.#session = new ValuesOnlineSession({
       origin: deps.origin,

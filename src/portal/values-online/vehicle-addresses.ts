@@ -17,12 +17,18 @@ const MISSES_IN_A_ROW = 2;
  * Shared by every tab of one account.
  */
 export class VehicleAddresses {
+  #tell: (change: string) => void;
   #confirmed = 0;
   #refuted = false;
   #opened = 0;
   #missesInARow = 0;
   /** The vehicle each clicked address belongs to: an address must name one vehicle. */
   #vehicleAt = new Map<string, string>();
+
+  /** `tell` hears, once each, when opening at the address starts and when it ends for the run, and why. */
+  constructor(tell: (change: string) => void = () => undefined) {
+    this.#tell = tell;
+  }
 
   /** True when `address` (the link's) may be opened directly from the inventory at `inventoryUrl`. */
   mayOpen(address: string, inventoryUrl: string): boolean {
@@ -40,19 +46,28 @@ export class VehicleAddresses {
     if (!isPageAddress(address, inventoryUrl)) return;
     const key = withoutFragment(address);
     const owner = this.#vehicleAt.get(key);
-    if (key !== withoutFragment(landedUrl) || (owner !== undefined && owner !== reference)) this.#refuted = true;
+    const wasInUse = this.inUse;
+    if (key !== withoutFragment(landedUrl)) this.#refute('a Bookout link led elsewhere than its address');
+    else if (owner !== undefined && owner !== reference) this.#refute('one address was the link of two vehicles');
     else this.#confirmed += 1;
     this.#vehicleAt.set(key, reference);
+    if (!wasInUse && this.inUse) this.#tell("vehicle pages are opened at their Bookout link's address from now on");
   }
 
   /** A direct opening landed on the vehicle page (`landed`), or did not. */
   openedDirectly(landed: boolean): void {
     this.#missesInARow = landed ? 0 : this.#missesInARow + 1;
-    if (this.#missesInARow >= MISSES_IN_A_ROW) this.#refuted = true;
+    if (this.#missesInARow >= MISSES_IN_A_ROW) this.#refute(`${MISSES_IN_A_ROW} openings in a row did not land there`);
   }
 
   /** A directly opened vehicle page was not that vehicle's: never again this run. */
-  refute(): void {
+  refute(why = "a vehicle page opened at its address gave another vehicle's report"): void {
+    this.#refute(why);
+  }
+
+  #refute(why: string): void {
+    if (!this.#refuted && this.inUse)
+      this.#tell(`vehicle pages are clicked open again for the rest of the run: ${why}`);
     this.#refuted = true;
   }
 
