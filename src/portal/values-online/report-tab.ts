@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { closePage } from '../../browser/close-page.ts';
-import { ServerError } from '../../browser/web-failures.ts';
+import { classifyBrowserError, ServerError } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import type { TaskContext } from '../../engine/types.ts';
 import type { PageSnapshot, ReportTab } from '../portal.ts';
@@ -213,8 +213,10 @@ export class VehicleReportTab implements ReportTab {
       return vehicleWindow;
     } catch (error) {
       if (signal.aborted || (error instanceof TaskFailure && error.kind === 'session')) throw error;
-      // The server's own trouble says nothing of the address: the attempt fails as a click's would.
-      if (isServerTrouble(error)) throw error;
+      // The server's trouble, or the tab's or the browser's, says nothing of the address: the
+      // attempt fails as a click's would.
+      const browserAlive = this.page.context().browser()?.isConnected() ?? false;
+      if (isTroubleElsewhere(classifyBrowserError(error, browserAlive))) throw error;
       addresses.openedDirectly(false);
       return null;
     }
@@ -298,10 +300,13 @@ export class VehicleReportTab implements ReportTab {
   }
 }
 
-/** An error answer of the server (5xx), no answer, a pause it asked for, or no server at all. */
-function isServerTrouble(error: unknown): boolean {
-  if (error instanceof ServerError) return true;
-  return error instanceof TaskFailure && ['hang', 'throttled', 'unavailable'].includes(error.kind);
+/**
+ * An error answer of the server (5xx), no answer, a pause it asked for, no server at all, or a tab,
+ * browser or bookout failing: none of them is the address's doing (a 4xx or another page is).
+ */
+function isTroubleElsewhere(failure: TaskFailure): boolean {
+  if (failure instanceof ServerError) return true;
+  return ['hang', 'throttled', 'unavailable', 'slot', 'browser', 'internal'].includes(failure.kind);
 }
 
 function isInventory(url: string): boolean {
