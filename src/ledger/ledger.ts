@@ -17,6 +17,20 @@ export interface VehicleRow {
   failureReason: string | null;
 }
 
+/** A row of the vehicles table as the queries read it (SQLite and PostgreSQL alike). */
+export interface StoredVehicle {
+  ref: string;
+  state: VehicleState;
+  attempts: number;
+  file: string | null;
+  sha256: string | null;
+  duration_ms: number | null;
+  failure_kind: string | null;
+  failure_reason: string | null;
+  position: number;
+  done_at: number | null;
+}
+
 export interface Counts {
   total: number;
   pending: number;
@@ -382,16 +396,7 @@ export class Ledger {
   vehicles(state?: VehicleState): VehicleRow[] {
     const where = state ? 'WHERE state = ?' : '';
     const params: SQLInputValue[] = state ? [state] : [];
-    return this.#all<{
-      ref: string;
-      state: VehicleState;
-      attempts: number;
-      file: string | null;
-      sha256: string | null;
-      duration_ms: number | null;
-      failure_kind: string | null;
-      failure_reason: string | null;
-    }>(
+    return this.#all<Omit<StoredVehicle, 'position' | 'done_at'>>(
       `SELECT ref, state, attempts, file, sha256, duration_ms, failure_kind, failure_reason FROM vehicles ${where} ORDER BY position`,
       ...params,
     ).map((row) => ({

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { RejectedRow, SavedPdf, VehicleTask } from '../records.ts';
 import { sealCookies, unsealCookies } from '../session/sealed-cookies.ts';
 import type { SessionCookie as Cookie, SessionVault } from '../session/session-store.ts';
-import type { AttemptOutcome, Counts, Lease, StepTime, VehicleRow, VehicleState } from './ledger.ts';
+import type { AttemptOutcome, Counts, Lease, StepTime, StoredVehicle, VehicleRow, VehicleState } from './ledger.ts';
 import { PG_SCHEMA as S, PG_SCHEMA_SQL } from './pg-schema.ts';
 import type { LedgerReads, RunLedger } from './run-ledger.ts';
 import { SnapshotReads, type LedgerSnapshot } from './snapshot-reads.ts';
@@ -30,20 +30,6 @@ export function describeQueue(url: string): string {
   } catch {
     return 'the queue database';
   }
-}
-
-/** A row of the vehicles table as the queries read it. */
-interface StoredVehicle {
-  ref: string;
-  state: VehicleState;
-  attempts: number;
-  file: string | null;
-  sha256: string | null;
-  duration_ms: number | null;
-  failure_kind: string | null;
-  failure_reason: string | null;
-  position: number;
-  done_at: number | null;
 }
 
 export interface RunRow {
