@@ -14,10 +14,7 @@ const MAX_ASKS_AGAIN = 8;
  */
 export async function closePage(page: Page): Promise<boolean> {
   if (page.isClosed()) return true;
-  const closing = page.close().then(
-    () => true,
-    () => page.isClosed(),
-  );
+  const closing = page.close().catch(() => undefined);
   for (let asked = 0; asked <= MAX_ASKS_AGAIN; asked += 1) {
     if (await settleWithin(closing, ASK_AGAIN_AFTER_MS)) return page.isClosed();
     if (asked < MAX_ASKS_AGAIN) await settleWithin(askBrowserToClose(page), 2 * ASK_AGAIN_AFTER_MS);

@@ -47,8 +47,8 @@ export class VehicleAddresses {
     const key = withoutFragment(address);
     const owner = this.#vehicleAt.get(key);
     const wasInUse = this.inUse;
-    if (key !== withoutFragment(landedUrl)) this.#refute('a Bookout link led elsewhere than its address');
-    else if (owner !== undefined && owner !== reference) this.#refute('one address was the link of two vehicles');
+    if (key !== withoutFragment(landedUrl)) this.refute('a Bookout link led elsewhere than its address');
+    else if (owner !== undefined && owner !== reference) this.refute('one address was the link of two vehicles');
     else this.#confirmed += 1;
     this.#vehicleAt.set(key, reference);
     if (!wasInUse && this.inUse) this.#tell("vehicle pages are opened at their Bookout link's address from now on");
@@ -57,15 +57,11 @@ export class VehicleAddresses {
   /** A direct opening landed on the vehicle page (`landed`), or did not. */
   openedDirectly(landed: boolean): void {
     this.#missesInARow = landed ? 0 : this.#missesInARow + 1;
-    if (this.#missesInARow >= MISSES_IN_A_ROW) this.#refute(`${MISSES_IN_A_ROW} openings in a row did not land there`);
+    if (this.#missesInARow >= MISSES_IN_A_ROW) this.refute(`${MISSES_IN_A_ROW} openings in a row did not land there`);
   }
 
-  /** A directly opened vehicle page was not that vehicle's: never again this run. */
+  /** Never again this run; by default because a directly opened vehicle page was not that vehicle's. */
   refute(why = "a vehicle page opened at its address gave another vehicle's report"): void {
-    this.#refute(why);
-  }
-
-  #refute(why: string): void {
     if (!this.#refuted && this.inUse)
       this.#tell(`vehicle pages are clicked open again for the rest of the run: ${why}`);
     this.#refuted = true;
