@@ -44,8 +44,13 @@ export interface PausedEvent {
  * Request interception for the whole browser, through one browser-level DevTools session (the
  * Fetch domain). Playwright's routes are not used on purpose: with a route, Playwright turns the
  * HTTP cache off (every page would load all its scripts again) and sends every request of every
- * tab through node. Here the browser pauses only what a rule names: resource types to block, and
- * the document requests whose URL contains a held part; everything else never waits for node.
+ * tab through node. Here the browser pauses only documents and the resource types a rule blocks;
+ * scripts, styles and the grid's callbacks never wait for node.
+ *
+ * Every document request goes out with `Cache-Control: no-cache`. Chromium lets only one request
+ * for a URL wait on the server at a time and holds the others back until its answer's headers
+ * come, or for 20 s: one inventory load that never gets an answer would stall every other tab's
+ * load of the same page that long. A request that skips the cache waits for no other.
  *
  * Each browser context (each account) has rules of its own, a RequestInterceptor: a paused
  * request follows the rules of the context its tab belongs to (one account may block images while
@@ -98,22 +103,14 @@ export class InterceptionHub {
     return answer.browserContextIds;
   }
 
-  /** Pauses the union of what every set of rules names (every other request goes on unseen). */
+  /** Pauses every document request and the union of the types the rules block (the rest goes on unseen). */
   async apply(): Promise<void> {
     if (!this.#session) return;
     const types = new Set<ResourceType>();
-    const parts = new Set<string>();
-    for (const rules of this.#rules) {
-      for (const type of rules.blockedTypes()) types.add(type);
-      for (const part of rules.heldParts()) parts.add(part);
-    }
+    for (const rules of this.#rules) for (const type of rules.blockedTypes()) types.add(type);
     const blocked = [...types].map((resourceType) => ({ resourceType, requestStage: 'Request' as const }));
-    const held = [...parts].map((part) => ({
-      urlPattern: `*${part}*`,
-      resourceType: 'Document' as const,
-      requestStage: 'Request' as const,
-    }));
-    await this.#session.send('Fetch.enable', { patterns: [...blocked, ...held] });
+    const documents = { urlPattern: '*', resourceType: 'Document' as const, requestStage: 'Request' as const };
+    await this.#session.send('Fetch.enable', { patterns: [...blocked, documents] });
   }
 
   async #rulesFor(event: PausedEvent): Promise<RequestInterceptor | undefined> {
@@ -149,6 +146,8 @@ export class InterceptionHub {
         await session.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'BlockedByClient' });
       } else if (event.resourceType === 'Document' && rules?.holds(event.request.url)) {
         await session.send('Fetch.fulfillRequest', rules.hold(event));
+      } else if (event.resourceType === 'Document') {
+        await session.send('Fetch.continueRequest', { requestId: event.requestId, headers: uncached(event) });
       } else {
         await session.send('Fetch.continueRequest', { requestId: event.requestId });
       }
@@ -160,6 +159,12 @@ export class InterceptionHub {
         .catch(() => undefined);
     }
   }
+}
+
+/** The request's headers with `Cache-Control: no-cache` (see InterceptionHub). */
+function uncached(event: PausedEvent): Array<{ name: string; value: string }> {
+  const headers = Object.entries(event.request.headers).filter(([name]) => name.toLowerCase() !== 'cache-control');
+  return [...headers.map(([name, value]) => ({ name, value })), { name: 'Cache-Control', value: 'no-cache' }];
 }
 
 /**
@@ -189,9 +194,7 @@ export class RequestInterceptor {
 
   /** Document requests whose URL contains `part` are held from now on (see the class comment). */
   async holdDocuments(part: string): Promise<void> {
-    if (this.#heldParts.includes(part)) return;
-    this.#heldParts.push(part);
-    await this.#hub.apply();
+    if (!this.#heldParts.includes(part)) this.#heldParts.push(part);
   }
 
   /** The held request behind `token` (read from its tab's title), once; undefined when unknown or expired. */
@@ -204,11 +207,6 @@ export class RequestInterceptor {
   /** The resource types these rules block. */
   blockedTypes(): ResourceType[] {
     return [...this.#blockedTypes];
-  }
-
-  /** The parts of document URLs these rules hold. */
-  heldParts(): string[] {
-    return [...this.#heldParts];
   }
 
   blocks(type: ResourceType): boolean {

@@ -1,11 +1,13 @@
 // The browser-level request rules, in real headless Chromium against a small local server: every
 // way a report can reach the browser ends as one held request, sent once by its claimer with the
-// claiming tab's own cookies, and blocked resource types never reach the server.
+// claiming tab's own cookies, blocked resource types never reach the server, and a page whose answer
+// never comes does not hold back another tab's load of the same page.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BrowserHost } from '../../src/browser/browser-host.ts';
+import { closePage } from '../../src/browser/close-page.ts';
 import { blockResources } from '../../src/browser/resource-blocking.ts';
 import { fetchHeld, HELD_TITLE_PREFIX } from '../../src/browser/request-interceptor.ts';
 
@@ -18,6 +20,8 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const sid = /sid=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
+    if (path === '/inventory' && hits.get(path) === 1) return; // the first load gets no answer, ever
+    if (path === '/inventory') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<p id="sid">${sid}</p>`);
     if (path.startsWith('/GetPdfReport') && !sid) return res.writeHead(401).end('not signed in');
     if (path === '/GetPdfReport/whoami') {
       return res.writeHead(200, { 'Content-Type': 'application/pdf' }).end(`%PDF-1.4\n% sid=${sid}\n%%EOF\n`);
@@ -107,6 +111,21 @@ describe('request rules of the browser', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it("one tab's load that never gets an answer does not hold back another tab's load of the same page", async () => {
+    const stuck = await host.newPage();
+    const other = await host.newPage();
+    stuck.goto(`${site.url}/inventory`).catch(() => undefined);
+    while (!site.hits.get('/inventory')) await new Promise((tick) => setTimeout(tick, 20));
+    const startedAt = Date.now();
+    // Without the interceptor, Chromium holds this load back until the first one's headers, or 20 s.
+    await other.goto(`${site.url}/inventory`, { timeout: 10_000 });
+    const waitedMs = Date.now() - startedAt;
+    assert.ok(waitedMs < 5000, `answered after ${waitedMs} ms`);
+    assert.equal(await other.locator('#sid').textContent(), 's1', 'sent with the session cookie');
+    await closePage(stuck);
+    await other.close();
   });
 
   it('blocks images and stylesheets once asked, and keeps the rest', async () => {
