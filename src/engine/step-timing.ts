@@ -5,7 +5,11 @@ export interface HangLimitOptions {
   ceilingMs: number;
   /** A step counts as hung after this many times its observed p90. Default 6. */
   multiplier: number;
-  /** Samples of a step needed before its own p90 is trusted; until then the ceiling applies. Default 5. */
+  /**
+   * Samples of a step needed before its own times count; until then the ceiling applies. Default 1:
+   * tabs that start together wait on their first steps together, and a hang among them would cost
+   * the whole ceiling if the limit waited for several answers. With few samples the p90 is the slowest.
+   */
   minSamples: number;
   /** Samples kept per step (the most recent). Default 200. */
   window: number;
@@ -15,7 +19,7 @@ export const hangLimitDefaults: HangLimitOptions = {
   floorMs: 5000,
   ceilingMs: 90_000,
   multiplier: 6,
-  minSamples: 5,
+  minSamples: 1,
   window: 200,
 };
 
