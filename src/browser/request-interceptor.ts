@@ -193,7 +193,7 @@ export class RequestInterceptor {
   }
 
   /** Document requests whose URL contains `part` are held from now on (see the class comment). */
-  async holdDocuments(part: string): Promise<void> {
+  holdDocuments(part: string): void {
     if (!this.#heldParts.includes(part)) this.#heldParts.push(part);
   }
 

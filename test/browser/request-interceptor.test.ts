@@ -60,7 +60,7 @@ describe('request rules of the browser', () => {
   before(async () => {
     site = await startServer();
     host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
-    await host.interceptor.holdDocuments('GetPdfReport');
+    host.interceptor.holdDocuments('GetPdfReport');
     await host.start();
   });
   after(async () => {
@@ -160,8 +160,8 @@ describe('several accounts in one browser (one context each)', () => {
   it("each context follows its own rules: one blocks images, the other's still load; a held report is claimed by its own context's rules only", async () => {
     const north = host.openContext();
     const south = host.openContext();
-    await north.interceptor.holdDocuments('GetPdfReport');
-    await south.interceptor.holdDocuments('GetPdfReport');
+    north.interceptor.holdDocuments('GetPdfReport');
+    south.interceptor.holdDocuments('GetPdfReport');
     await north.start();
     await south.start();
     await blockResources(north.interceptor);

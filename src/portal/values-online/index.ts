@@ -50,8 +50,8 @@ class ValuesOnline implements Portal {
     });
   }
 
-  install(): Promise<void> {
-    return this.#capture.install();
+  install(): void {
+    this.#capture.install();
   }
 
   signIn(): Promise<SignInResult> {
@@ -117,7 +117,7 @@ export const valuesOnline: PortalKind = {
   reportIdentity: REPORT_IDENTITY,
   open: async (deps) => {
     const portal = new ValuesOnline(deps);
-    await portal.install();
+    portal.install();
     return portal;
   },
 };

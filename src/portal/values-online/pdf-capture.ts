@@ -32,8 +32,8 @@ export class PdfCapture {
   }
 
   /** Holds the report requests of every tab of the browser from now on. */
-  install(): Promise<void> {
-    return this.#interceptor.holdDocuments(PDF_URL_PART);
+  install(): void {
+    this.#interceptor.holdDocuments(PDF_URL_PART);
   }
 
   /**
