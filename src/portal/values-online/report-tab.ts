@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { closePage } from '../../browser/close-page.ts';
+import { RendererMemory } from '../../browser/renderer-memory.ts';
 import { classifyBrowserError, ServerError } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import type { TaskContext } from '../../engine/types.ts';
@@ -56,9 +57,11 @@ export class VehicleReportTab implements ReportTab {
   #crashed = false;
   /** Requests this tab sent during the current attempt (none sent: a failure is the tab's, not the portal's). */
   #requestsSent = 0;
+  #memory: RendererMemory;
 
   constructor(page: Page, capture: PdfCapture, settings: TabSettings) {
     this.page = page;
+    this.#memory = new RendererMemory(page);
     this.#vehiclePage = page;
     this.#capture = capture;
     this.#settings = settings;
@@ -138,6 +141,8 @@ export class VehicleReportTab implements ReportTab {
         });
       }
       throw error;
+    } finally {
+      void this.#memory.collect(); // the documents of this vehicle are garbage now
     }
   }
 
