@@ -23,6 +23,8 @@ export interface ConcurrencyOptions {
   minRoundMs: number;
   /** A round needs at least this many finished tasks per worker. Default 3. */
   samplesPerWorker: number;
+  /** While the count still doubles at the start, this many are enough. Default 2. */
+  startSamplesPerWorker: number;
   /** One worker more must raise the throughput by this share to stay. Default 0.05. */
   minGain: number;
   /** Once the count has settled, rounds before the next probe. Default 6. */
@@ -39,6 +41,7 @@ export const concurrencyDefaults: ConcurrencyOptions = {
   start: 2,
   minRoundMs: 5000,
   samplesPerWorker: 3,
+  startSamplesPerWorker: 2,
   minGain: 0.05,
   holdRounds: 6,
   slowdownFactor: 1.25,
@@ -113,7 +116,9 @@ export class ConcurrencyController {
   decide(now: number, machine: MachinePressure): ConcurrencyChange | null {
     const round = this.#round;
     if (round.troubled) return this.#halve(now, `the server: ${round.troubled}`);
-    const enough = round.durations.length >= this.options.samplesPerWorker * this.#current;
+    const perWorker =
+      this.#phase === 'quick-start' ? this.options.startSamplesPerWorker : this.options.samplesPerWorker;
+    const enough = round.durations.length >= perWorker * this.#current;
     if (now - round.startedAt < this.options.minRoundMs || !enough) return null;
     const measured = this.#measure(round);
     this.#round = { startedAt: now, durations: [], troubled: null };

@@ -47,5 +47,8 @@ export const SNAPSHOT_WITHIN_MS = 3000;
 export const SNAPSHOT_AND_WRITE_WITHIN_MS = 5000;
 /** The run's state files (checkpoint, metrics, tracking) are written again this often while it works. */
 export const STATE_FILES_EVERY_MS = 30_000;
-/** With WORKERS=auto, the first round of downloads starts with this many tabs (then doubles while the portal keeps up). */
-export const AUTO_START_TABS = 2;
+/**
+ * With WORKERS=auto, the first round of downloads starts with this many tabs (then doubles while the
+ * portal keeps up): fewer than the 5 the portal is known to carry from the field.
+ */
+export const AUTO_START_TABS = 4;

@@ -51,6 +51,21 @@ describe('choosing the number of workers from what the server shows', { timeout:
     );
   });
 
+  it('decides while the count still doubles on 2 finished tasks per worker', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 2 }, 0);
+    const finish = (count: number) => {
+      for (let task = 0; task < count; task += 1) controller.taskDone(2000);
+    };
+    finish(4);
+    assert.equal(controller.decide(6000, idle)?.to, 4, 'first round: 2 tasks x 2 workers');
+    finish(8);
+    assert.equal(controller.decide(12_000, idle)?.to, 8, 'a doubling that paid in full: 8');
+    finish(15);
+    assert.equal(controller.decide(18_000, idle), null, 'the round at 8 goes on with 15 tasks');
+    finish(1);
+    assert.notEqual(controller.decide(18_001, idle)?.to, undefined, 'with 16 tasks the round ends');
+  });
+
   it('halves on trouble from the server, gives one back when the machine runs short of memory, and keeps its bounds', () => {
     const controller = new ConcurrencyController({ max: 8, start: 8, min: 1 }, 0);
     controller.serverTrouble('asked to wait');
