@@ -109,6 +109,11 @@ export interface PortalOptions {
    * without the click, it redirects to the inventory).
    */
   bookoutLinks: 'href' | 'script' | 'selects';
+  /**
+   * How Create PDF opens the report tab: `script`: its handler calls window.open; `link`: it clicks a
+   * link with target=_blank (the page never calls window.open).
+   */
+  reportTab: 'script' | 'link';
   /** The grid's script puts a callback's rows in place this long after the answer came. */
   gridRenderMs: number;
   /** Latency before an error status (4xx, 5xx) is sent. */
@@ -170,6 +175,7 @@ export const DEFAULT_OPTIONS: PortalOptions = {
   vehicleUrl: 'path',
   rowIdShape: 'opaque',
   bookoutLinks: 'href',
+  reportTab: 'script',
   gridRenderMs: 0,
   errorDelayMs: 0,
   errorBody: 'complete',
@@ -200,6 +206,7 @@ export function variantPreset(variant: VariantName, seed: number): Partial<Porta
     rowIdShape: 'guid',
     errorDelayMs: 1500,
     errorBody: 'slow',
+    reportTab: 'link',
   };
 }
 
@@ -305,6 +312,7 @@ const CHOICES = {
   vehicleUrl: ['path', 'query'],
   rowIdShape: ['opaque', 'guid', 'numeric'],
   bookoutLinks: ['href', 'script', 'selects'],
+  reportTab: ['script', 'link'],
   errorBody: ['complete', 'slow', 'endless'],
 } as const;
 

@@ -75,7 +75,7 @@ export class PortalServer {
     this.#faults = new FaultPlan(options.seed, options.profile, options.timeScale, options.faults, this.#stats);
     this.#pdfCapacity = new PdfCapacity(options, this.#stats);
     this.#names = pageNames(options.renamed);
-    this.#pages = new html.Pages(this.#names, (key) => this.#vehiclePath(key), options.bookoutLinks);
+    this.#pages = new html.Pages(this.#names, (key) => this.#vehiclePath(key), options.bookoutLinks, options.reportTab);
     this.#assets = portalAssets(this.#names);
     this.#answers = new Answers(options, this.#stopping.signal, (res) => this.#renewedAuthCookie(res));
     this.#server = createServer((req, res) => void this.#serve(req, res));

@@ -57,8 +57,17 @@ function openReports(vehicle) {
     })
     .catch(function (e) { alert(e.message); });
 }
-function createPdf(token, delayMs) {
-  setTimeout(function () { window.open('${pdfPath}?reportToken=' + encodeURIComponent(token), '_blank'); }, delayMs);
+function createPdf(token, delayMs, throughLink) {
+  setTimeout(function () {
+    var address = '${pdfPath}?reportToken=' + encodeURIComponent(token);
+    if (!throughLink) { window.open(address, '_blank'); return; }
+    var link = document.createElement('a');
+    link.href = address;
+    link.target = '_blank';
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }, delayMs);
 }
 function closeReports() { document.getElementById('reportModal').style.display = 'none'; }
 function emailReport() { alert('Email is not configured.'); }

@@ -35,15 +35,18 @@ export class Pages {
   readonly names: PageNames;
   readonly vehiclePath: (key: string) => string;
   readonly bookoutLinks: 'href' | 'script' | 'selects';
+  readonly reportTab: 'script' | 'link';
 
   constructor(
     names: PageNames,
     vehiclePath: (key: string) => string,
     bookoutLinks: 'href' | 'script' | 'selects' = 'href',
+    reportTab: 'script' | 'link' = 'script',
   ) {
     this.names = names;
     this.vehiclePath = vehiclePath;
     this.bookoutLinks = bookoutLinks;
+    this.reportTab = reportTab;
   }
 
   /** The Bookout link's href and click handler: the address itself, or a script that goes there. */
@@ -174,7 +177,7 @@ ${GRID_COLUMNS.map(([, get]) => `<td class="dxgv">${escapeHtml(get(vehicle))}</t
     return `<div class="modal-content"><h2>Print/Email Reports</h2>
 <label><input type="checkbox" checked> Bookout Summary</label>
 <button type="button" onclick="emailReport()">Email</button>
-<button type="button" id="createPdfButton" onclick="createPdf('${escapeHtml(token)}', ${popupDelayMs})">${escapeHtml(this.names.createPdf)}</button>
+<button type="button" id="createPdfButton" onclick="createPdf('${escapeHtml(token)}', ${popupDelayMs}, ${this.reportTab === 'link'})">${escapeHtml(this.names.createPdf)}</button>
 <button type="button" onclick="closeReports()">Close</button></div>`;
   }
 }

@@ -60,7 +60,7 @@ async function surfaces(portal: SimPortal): Promise<Record<Surface, string>> {
   const dialog = (await client.json<{ html: string }>('/ValuesOnline/Reports/Dialog', { vehicle: vehicle.key })).data
     .html;
   const vehicleJs = await text('/ValuesOnline/Scripts/vehicle.js');
-  const pdfPath = /window\.open\('([^?']+)\?reportToken=/.exec(vehicleJs)![1]!;
+  const pdfPath = /'([^?']+)\?reportToken=/.exec(vehicleJs)![1]!;
   const token = /createPdf\('([0-9a-f]+)'/.exec(dialog)![1]!;
   const pdf = await client.fetchPdf(`${pdfPath}?reportToken=${token}`);
   assert.equal(pdf.status, 200, 'the report URL of the page script serves the PDF');

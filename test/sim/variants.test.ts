@@ -46,7 +46,7 @@ async function followBookout(client: HttpSession, ref: string) {
   const dialog = await client.json<{ html: string }>('/ValuesOnline/Reports/Dialog', { vehicle: key });
   const token = /createPdf\('([0-9a-f]+)'/.exec(dialog.data.html)![1];
   const script = await get(client, '/ValuesOnline/Scripts/vehicle.js');
-  const pdfPath = /window\.open\('([^?']+)\?reportToken=/.exec(script.body)![1];
+  const pdfPath = /'([^?']+)\?reportToken=/.exec(script.body)![1];
   return { rowId: rowId!, href: href!, key, pdf: await client.fetchPdf(`${pdfPath}?reportToken=${token}`) };
 }
 
@@ -445,6 +445,7 @@ describe('simulated portal: named variants', () => {
         rowIdShape: 'guid',
         errorDelayMs: 1500,
         errorBody: 'slow',
+        reportTab: 'link',
       },
     );
     const mixed = await start(t, { variant: 'strict', pageSize: 25, initialFilter: null, errorDelayMs: undefined });
