@@ -184,6 +184,57 @@ export function awaitTitle(page: Page, prefix: string, wait: Look): Promise<stri
   return lookInPage(page, titleIn, { prefix }, wait);
 }
 
+/** The window property where `keepReportAddress` keeps the address. */
+const KEPT = 'bookoutReportAddress';
+
+/**
+ * From now on, a `window.open` of this document for an address that contains `part` keeps the
+ * address (absolute) instead of opening a tab, and returns null as a blocked popup does; every
+ * other address opens as before. Called again, it forgets the kept address.
+ */
+function keepAddressesOf({ part, kept }: { part: string; kept: string }): void {
+  const store = window as unknown as Record<string, { address: string | null }>;
+  if (store[kept]) {
+    store[kept].address = null;
+    return;
+  }
+  const slot = { address: null as string | null };
+  Object.defineProperty(window, kept, { value: slot });
+  const open = window.open;
+  window.open = function (this: Window, url?: string | URL, target?: string, features?: string) {
+    const address = url === undefined ? '' : String(url);
+    if (!address.toLowerCase().includes(part.toLowerCase())) return open.call(this, url, target, features);
+    slot.address = new URL(address, location.href).href;
+    window.dispatchEvent(new Event(kept));
+    return null;
+  };
+}
+
+/** Resolves with the address `keepAddressesOf` kept, or null after `ms`. */
+function keptAddressIn({ kept, ms }: { kept: string; ms: number }): Promise<string | null> {
+  const slot = (window as unknown as Record<string, { address: string | null } | undefined>)[kept];
+  return new Promise((resolve) => {
+    if (slot?.address) return resolve(slot.address);
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener(kept, done);
+      resolve(slot?.address ?? null);
+    };
+    const timer = setTimeout(done, ms);
+    window.addEventListener(kept, done);
+  });
+}
+
+/** Makes `page`'s window.open keep addresses containing `part` instead of opening them (see keepAddressesOf). */
+export async function keepReportAddress(page: Page, part: string): Promise<void> {
+  await page.evaluate(keepAddressesOf, { part, kept: KEPT });
+}
+
+/** The address `keepReportAddress` kept once the page asked to open it. Throws a hang failure after the timeout. */
+export function awaitReportAddress(page: Page, wait: Look): Promise<string> {
+  return lookInPage(page, keptAddressIn, { kept: KEPT }, wait);
+}
+
 /** Dispatches a click on the first element matching `target`. False when there is none. */
 export function clickIn(page: Page, target: string | { button: string }): Promise<boolean> {
   return page.evaluate((wanted) => {

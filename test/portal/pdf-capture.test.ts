@@ -1,0 +1,101 @@
+// The report capture in real headless Chromium against a small local server, for both ways a page
+// may open its report tab: with window.open the report is fetched without a tab being made; through
+// a target=_blank link the tab comes and its held request is sent. Either way: one request, the
+// bytes whole, with the session's cookie.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { BrowserHost } from '../../src/browser/browser-host.ts';
+import { PdfCapture } from '../../src/portal/values-online/pdf-capture.ts';
+
+const REPORT = '/ValuesOnline/Reports/GetPdfReport';
+
+const OPENERS = {
+  'window.open': `window.open('${REPORT}?reportToken=1', '_blank')`,
+  link: `var a = document.createElement('a'); a.href = '${REPORT}?reportToken=1'; a.target = '_blank'; document.body.appendChild(a); a.click();`,
+  'window.open of another page': `window.open('/help', '_blank')`,
+};
+
+function startServer(): Promise<{ server: Server; origin: string; hits: Map<string, number> }> {
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const sid = /sid=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
+    if (path === REPORT) {
+      return res.writeHead(200, { 'Content-Type': 'application/pdf' }).end(`%PDF-1.4\n% sid=${sid}\n%%EOF\n`);
+    }
+    const opener = OPENERS[decodeURIComponent(path.slice(1)) as keyof typeof OPENERS] ?? '';
+    res
+      .writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' })
+      .end(`<!doctype html><button type="button" onclick="setTimeout(function () { ${opener} }, 50)">Create PDF</button>`);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }),
+    ),
+  );
+}
+
+describe('taking the report a page opens', { timeout: 120_000 }, () => {
+  let host: BrowserHost;
+  let site: Awaited<ReturnType<typeof startServer>>;
+  let capture: PdfCapture;
+
+  before(async () => {
+    site = await startServer();
+    host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
+    capture = new PdfCapture(host.interceptor, 10_000);
+    capture.install();
+    await host.start();
+  });
+  after(async () => {
+    await host.close();
+    site.server.close();
+  });
+
+  const tabsMade = { 'window.open': 0, link: 1 };
+  for (const [opener, tabs] of Object.entries(tabsMade)) {
+    it(`opened by ${opener}: the report once, with the session's cookie; ${tabs} tab(s) made`, async () => {
+      site.hits.clear();
+      const page = await host.newPage();
+      await page.goto(`${site.origin}/${encodeURIComponent(opener)}`);
+      const made: string[] = [];
+      page.on('popup', (popup) => made.push(popup.url()));
+      const report = await capture.create(page, 10_000, new AbortController().signal);
+      assert.equal(report.status, 200);
+      assert.equal(report.body.toString('latin1'), '%PDF-1.4\n% sid=s1\n%%EOF\n');
+      assert.equal(new URL(report.url).pathname, REPORT);
+      assert.equal(site.hits.get(REPORT), 1, 'one request for the report');
+      assert.equal(made.length, tabs, `tabs made: ${made.join(', ')}`);
+      await page.close();
+    });
+  }
+
+  it('a window.open of another address still opens its tab, which is not taken for the report', async () => {
+    site.hits.clear();
+    const page = await host.newPage();
+    await page.goto(`${site.origin}/${encodeURIComponent('window.open of another page')}`);
+    const made: string[] = [];
+    page.on('popup', (popup) => made.push(popup.url()));
+    await assert.rejects(capture.create(page, 10_000, new AbortController().signal), /report tab went to \/help/);
+    assert.equal(made.length, 1);
+    assert.equal(site.hits.get('/help'), 1);
+    assert.equal(site.hits.get(REPORT) ?? 0, 0);
+    await page.close();
+  });
+
+  it('an attempt that is over before the page opens the report sends nothing', async () => {
+    site.hits.clear();
+    const page = await host.newPage();
+    await page.goto(`${site.origin}/window.open`);
+    const attempt = new AbortController();
+    const creating = capture.create(page, 10_000, attempt.signal);
+    attempt.abort(new Error('the attempt is over'));
+    await assert.rejects(creating);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(site.hits.get(REPORT) ?? 0, 0);
+    await page.close();
+  });
+});
