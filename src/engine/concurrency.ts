@@ -90,6 +90,7 @@ export class ConcurrencyController {
   /** The mean task time at each count when it was last steady. */
   #usual = new Map<number, number>();
   #bestMeanMs = Number.POSITIVE_INFINITY;
+  #halvedAt = Number.NEGATIVE_INFINITY;
   #round: Round;
 
   constructor(options: Partial<ConcurrencyOptions> = {}, now = Date.now()) {
@@ -107,8 +108,12 @@ export class ConcurrencyController {
     this.#round.durations.push(durationMs);
   }
 
-  /** The server showed trouble: asked to wait, could not be reached, or many tasks failed at once. */
-  serverTrouble(reason: string): void {
+  /**
+   * The server showed trouble: asked to wait, could not be reached, or many tasks failed at once.
+   * Trouble within a round's time after a halving is what tasks sent before it met: not counted again.
+   */
+  serverTrouble(reason: string, now = Date.now()): void {
+    if (now - this.#halvedAt < this.options.minRoundMs) return;
     this.#round.troubled ??= reason;
   }
 
@@ -160,7 +165,11 @@ export class ConcurrencyController {
       return this.#change(-1, 'shedding', `one tab less cost nothing (${percent})`);
     }
     this.#hold = this.options.holdRounds;
-    if (this.#phase === 'shedding') return this.#change(1, 'steady', `one tab less cost throughput (${percent})`);
+    if (this.#phase === 'shedding') {
+      // Back to the count that paid: the next round measures it afresh, and is no probe of one tab more.
+      this.#last = null;
+      return this.#change(1, 'steady', `one tab less cost throughput (${percent})`);
+    }
     return this.#settle();
   }
 
@@ -191,6 +200,7 @@ export class ConcurrencyController {
   }
 
   #halve(now: number, reason: string): ConcurrencyChange | null {
+    this.#halvedAt = now;
     this.#round = { startedAt: now, durations: [], troubled: null };
     this.#last = null;
     this.#hold = this.options.holdRounds;

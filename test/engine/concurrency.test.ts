@@ -66,6 +66,33 @@ describe('choosing the number of workers from what the server shows', { timeout:
     assert.notEqual(controller.decide(18_001, idle)?.to, undefined, 'with 16 tasks the round ends');
   });
 
+  it('trouble met by tasks sent before a halving halves once, later trouble again', () => {
+    const controller = new ConcurrencyController({ max: 8, start: 8, minRoundMs: 5000 }, 0);
+    controller.serverTrouble('asked to wait', 1000);
+    assert.equal(controller.decide(1000, idle)?.to, 4);
+    controller.serverTrouble('asked to wait', 2000);
+    assert.equal(controller.decide(2000, idle), null, 'a second 503 a second later is the same overload');
+    controller.serverTrouble('asked to wait', 7000);
+    assert.equal(controller.decide(7000, idle)?.to, 2, 'trouble a round later counts');
+  });
+
+  it('after one tab less cost throughput, goes back and holds: the way back is no probe of one more', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 4, holdRounds: 3 }, 0);
+    let now = 0;
+    const round = (durationMs: number) => {
+      for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(durationMs);
+      now += 6000;
+      return controller.decide(now, idle);
+    };
+    round(2000); // 4 -> 8 (quick start)
+    assert.equal(controller.current, 8);
+    assert.equal(round(4000)?.to, 7, 'twice as many tabs, no gain: one less');
+    assert.equal(round(3500)?.to, 6, 'one less cost nothing');
+    assert.equal(round(3600)?.to, 7, 'one less cost throughput: back');
+    const after = [round(3500), round(3500), round(3500), round(3500)].map((change) => change?.to ?? null);
+    assert.deepEqual(after.slice(0, 3), [null, null, null], `holds at 7 (changes: ${after.join(' ')})`);
+  });
+
   it('halves on trouble from the server, gives one back when the machine runs short of memory, and keeps its bounds', () => {
     const controller = new ConcurrencyController({ max: 8, start: 8, min: 1 }, 0);
     controller.serverTrouble('asked to wait');
