@@ -29,7 +29,9 @@ function startServer(): Promise<{ server: Server; origin: string; hits: Map<stri
     const opener = OPENERS[decodeURIComponent(path.slice(1)) as keyof typeof OPENERS] ?? '';
     res
       .writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': 'sid=s1; Path=/; HttpOnly' })
-      .end(`<!doctype html><button type="button" onclick="setTimeout(function () { ${opener} }, 50)">Create PDF</button>`);
+      .end(
+        `<!doctype html><button type="button" onclick="setTimeout(function () { ${opener} }, 50)">Create PDF</button>`,
+      );
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
