@@ -56,7 +56,7 @@ export class PdfCapture {
     let opened: { popup: Page } | { address: string };
     try {
       opened = await failFastOnErrors(page, 'creating the PDF', async () => {
-        const popup = armed(page.waitForEvent('popup', { timeout: timeoutMs }).then((tab) => ({ popup: tab })));
+        const popup = armed(nextPopup(page, timeoutMs, looking.signal).then((tab) => ({ popup: tab })));
         await keepReportAddress(page, PDF_URL_PART);
         const look = { timeoutMs, what: 'creating the PDF', signal: AbortSignal.any([signal, looking.signal]) };
         const kept = armed(awaitReportAddress(page, look).then((address) => ({ address })));
@@ -130,6 +130,41 @@ export class PdfCapture {
       throw failureFromNetworkError(messageOf(error), 'downloading the PDF', error);
     }
   }
+}
+
+/**
+ * The next tab `page` opens. Unlike Playwright's waitForEvent it lets go of the page as soon as
+ * `stop` aborts (the report came without a tab): a long-lived page would otherwise collect one
+ * waiting listener per vehicle until each times out.
+ */
+function nextPopup(page: Page, timeoutMs: number, stop: AbortSignal): Promise<Page> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      page.off('popup', onPopup);
+      page.off('close', onClose);
+      stop.removeEventListener('abort', onStop);
+    };
+    const onPopup = (popup: Page) => {
+      done();
+      resolve(popup);
+    };
+    const onClose = () => {
+      done();
+      reject(new TaskFailure('slot', 'the tab closed while it waited for the report tab'));
+    };
+    const onStop = () => {
+      done();
+      reject(stop.reason);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new TaskFailure('hang', `creating the PDF: no report tab within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    page.on('popup', onPopup);
+    page.once('close', onClose);
+    stop.addEventListener('abort', onStop, { once: true });
+  });
 }
 
 /**
