@@ -167,7 +167,9 @@ export class ConcurrencyController {
     this.#hold = this.options.holdRounds;
     if (this.#phase === 'shedding') {
       // Back to the count that paid: the next round measures it afresh, and is no probe of one tab more.
+      // Its usual time is forgotten too: the server that made it slower there is the server now.
       this.#last = null;
+      this.#usual.delete(this.#current + 1);
       return this.#change(1, 'steady', `one tab less cost throughput (${percent})`);
     }
     return this.#settle();

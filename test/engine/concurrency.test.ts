@@ -93,6 +93,26 @@ describe('choosing the number of workers from what the server shows', { timeout:
     assert.deepEqual(after.slice(0, 3), [null, null, null], `holds at 7 (changes: ${after.join(' ')})`);
   });
 
+  it('a server that stays slower: one tab away, back when that cost throughput, and then it stays', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 3, holdRounds: 2 }, 0);
+    let now = 0;
+    const round = (durationMs: number) => {
+      for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(durationMs);
+      now += 6000;
+      return controller.decide(now, idle)?.to ?? null;
+    };
+    round(2000); // 3 -> 6
+    round(4000); // 6 -> 5: did not pay
+    round(3300); // 5 -> 4: cost nothing
+    round(3300); // 4 -> 5: cost throughput
+    round(3300); // 5: fresh measure
+    assert.equal(controller.current, 5);
+    const seen = [round(3300), round(5000), round(5000), round(5000), round(5000), round(5000)];
+    assert.equal(seen[1], 4, 'answers 50% slower at 5: one tab away');
+    assert.equal(seen[2], 5, 'that cost throughput: back to 5');
+    assert.deepEqual(seen.slice(3), [null, null, null], `and 5 stays although slower than before (${seen.join(' ')})`);
+  });
+
   it('halves on trouble from the server, gives one back when the machine runs short of memory, and keeps its bounds', () => {
     const controller = new ConcurrencyController({ max: 8, start: 8, min: 1 }, 0);
     controller.serverTrouble('asked to wait');
