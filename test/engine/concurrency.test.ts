@@ -19,6 +19,16 @@ function serverRound(controller: ConcurrencyController, capacity: number, now: n
   return later;
 }
 
+/** Rounds in which every task takes the same time: each returns the new count, or null when it stays. */
+function evenRounds(controller: ConcurrencyController): (durationMs: number) => number | null {
+  let now = 0;
+  return (durationMs) => {
+    for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(durationMs);
+    now += 6000;
+    return controller.decide(now, idle)?.to ?? null;
+  };
+}
+
 describe('choosing the number of workers from what the server shows', { timeout: 20_000 }, () => {
   it('climbs quickly to the server’s capacity and stays near it', () => {
     const controller = new ConcurrencyController({ max: 16, start: 2 }, 0);
@@ -78,29 +88,19 @@ describe('choosing the number of workers from what the server shows', { timeout:
 
   it('after one tab less cost throughput, goes back and holds: the way back is no probe of one more', () => {
     const controller = new ConcurrencyController({ max: 16, start: 4, holdRounds: 3 }, 0);
-    let now = 0;
-    const round = (durationMs: number) => {
-      for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(durationMs);
-      now += 6000;
-      return controller.decide(now, idle);
-    };
+    const round = evenRounds(controller);
     round(2000); // 4 -> 8 (quick start)
     assert.equal(controller.current, 8);
-    assert.equal(round(4000)?.to, 7, 'twice as many tabs, no gain: one less');
-    assert.equal(round(3500)?.to, 6, 'one less cost nothing');
-    assert.equal(round(3600)?.to, 7, 'one less cost throughput: back');
-    const after = [round(3500), round(3500), round(3500), round(3500)].map((change) => change?.to ?? null);
+    assert.equal(round(4000), 7, 'twice as many tabs, no gain: one less');
+    assert.equal(round(3500), 6, 'one less cost nothing');
+    assert.equal(round(3600), 7, 'one less cost throughput: back');
+    const after = [round(3500), round(3500), round(3500), round(3500)];
     assert.deepEqual(after.slice(0, 3), [null, null, null], `holds at 7 (changes: ${after.join(' ')})`);
   });
 
   it('a server that stays slower: one tab away, back when that cost throughput, and then it stays', () => {
     const controller = new ConcurrencyController({ max: 16, start: 3, holdRounds: 2 }, 0);
-    let now = 0;
-    const round = (durationMs: number) => {
-      for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(durationMs);
-      now += 6000;
-      return controller.decide(now, idle)?.to ?? null;
-    };
+    const round = evenRounds(controller);
     round(2000); // 3 -> 6
     round(4000); // 6 -> 5: did not pay
     round(3300); // 5 -> 4: cost nothing
