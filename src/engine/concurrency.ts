@@ -2,14 +2,16 @@
  * Chooses how many workers should run, by measuring what each one more or one less gives.
  *
  * With `n` workers busy and tasks taking `D` on average, the work gets done at `n / D` (Little's
- * law): a steadier measure than counting finished tasks. A round runs with a fixed count; at its end
- * the throughput is compared with the round before:
+ * law): a steadier measure than counting finished tasks. A round runs with a fixed count and counts
+ * only tasks started at that count (one that began before a change ran partly at the old count); at its
+ * end the throughput is compared with the round before:
  * - after one worker more: if the throughput rose by at least `minGain`, one more (twice as many at
  *   the start, while each doubling pays off nearly in full); otherwise workers are taken away one by
  *   one while that costs no throughput, and the count stays for `holdRounds` before it probes again;
  * - at a steady count, when tasks take clearly longer than at that count before (the server got
  *   slower or busier), one worker is taken away; if the throughput did not fall with it, another.
- * A 429, an outage or a burst of errors halves the count; a machine short of memory takes one away;
+ * A 429, an outage or a burst of errors halves the count (and forgets the usual times: that server is
+ * gone); a machine short of memory takes one away;
  * tasks taking `overloadFactor` times their best time take one away at any moment.
  */
 export interface ConcurrencyOptions {
@@ -91,11 +93,14 @@ export class ConcurrencyController {
   #usual = new Map<number, number>();
   #bestMeanMs = Number.POSITIVE_INFINITY;
   #halvedAt = Number.NEGATIVE_INFINITY;
+  /** When the count last changed: tasks started before it say nothing about this count. */
+  #countSince: number;
   #round: Round;
 
   constructor(options: Partial<ConcurrencyOptions> = {}, now = Date.now()) {
     this.options = { ...concurrencyDefaults, ...options };
     this.#current = this.#bounded(this.options.start);
+    this.#countSince = now;
     this.#round = { startedAt: now, durations: [], troubled: null };
   }
 
@@ -103,16 +108,17 @@ export class ConcurrencyController {
     return this.#current;
   }
 
-  /** A task ended normally after `durationMs` (its whole time, the server's and the worker's). */
-  taskDone(durationMs: number): void {
-    this.#round.durations.push(durationMs);
+  /** A task ended normally (its whole time, the server's and the worker's, from `startedAt` to `endedAt`). */
+  taskDone(startedAt: number, endedAt: number): void {
+    if (startedAt < this.#countSince) return;
+    this.#round.durations.push(endedAt - startedAt);
   }
 
   /**
    * The server showed trouble: asked to wait, could not be reached, or many tasks failed at once.
    * Trouble within a round's time after a halving is what tasks sent before it met: not counted again.
    */
-  serverTrouble(reason: string, now = Date.now()): void {
+  serverTrouble(reason: string, now: number): void {
     if (now - this.#halvedAt < this.options.minRoundMs) return;
     this.#round.troubled ??= reason;
   }
@@ -201,8 +207,10 @@ export class ConcurrencyController {
     return this.#change(1, 'probing', 'trying one tab more');
   }
 
+  /** Trouble from the server halves the count; the usual times were measured on the server before it. */
   #halve(now: number, reason: string): ConcurrencyChange | null {
     this.#halvedAt = now;
+    this.#usual.clear();
     this.#round = { startedAt: now, durations: [], troubled: null };
     this.#last = null;
     this.#hold = this.options.holdRounds;
@@ -215,6 +223,7 @@ export class ConcurrencyController {
     if (to === this.#current) return null;
     const change = { from: this.#current, to, reason };
     this.#current = to;
+    this.#countSince = this.#round.startedAt;
     return change;
   }
 

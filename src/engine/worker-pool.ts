@@ -430,9 +430,10 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     worker.failuresInRow = 0;
     this.#storm.record(Date.now(), false);
     this.#changedInRow.clear();
-    const durationMs = Date.now() - running.startedAt;
+    const endedAt = Date.now();
+    const durationMs = endedAt - running.startedAt;
     if (await this.#write(() => this.#parts.queue.complete(running.task, result))) {
-      this.options.autoscale?.controller.taskDone(durationMs);
+      this.options.autoscale?.controller.taskDone(running.startedAt, endedAt);
       this.events.emit({ type: 'task-succeeded', worker: worker.id, task: running.task, durationMs });
     }
   }
@@ -592,7 +593,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
 
   /** Many workers failing within a short time: the server is in trouble, so every worker pauses. */
   #pauseForStorm(): void {
-    this.options.autoscale?.controller.serverTrouble('many failures in a short time');
+    this.options.autoscale?.controller.serverTrouble('many failures in a short time', Date.now());
     const ms = this.#storm.pauseMs();
     this.gate.throttle(ms);
     this.events.emit({ type: 'workers-paused', reason: 'many failures in a short time', ms });
@@ -601,7 +602,10 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
   async #recoverShared(failure: TaskFailure, seenEpoch: number): Promise<void> {
     const kind = failure.kind as SharedFailureKind;
     if (kind === 'throttled' || kind === 'unavailable') {
-      this.options.autoscale?.controller.serverTrouble(kind === 'throttled' ? 'asked to wait' : 'could not be reached');
+      this.options.autoscale?.controller.serverTrouble(
+        kind === 'throttled' ? 'asked to wait' : 'could not be reached',
+        Date.now(),
+      );
     }
     if (kind === 'throttled') {
       this.gate.throttle(failure.retryAfterMs ?? this.options.retryDelayMs(1));

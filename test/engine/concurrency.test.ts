@@ -13,8 +13,10 @@ const idle = { cpuBusy: 0.3, freeMemoryMb: 8000 };
 function serverRound(controller: ConcurrencyController, capacity: number, now: number, baseMs = 2000): number {
   const n = controller.current;
   const durationMs = baseMs * Math.max(1, n / capacity);
-  for (let task = 0; task < 3 * n + 1; task += 1) controller.taskDone(durationMs * (0.95 + 0.1 * Math.random()));
   const later = now + 6000;
+  for (let task = 0; task < 3 * n + 1; task += 1) {
+    controller.taskDone(later - durationMs * (0.95 + 0.1 * Math.random()), later);
+  }
   controller.decide(later, idle);
   return later;
 }
@@ -23,8 +25,8 @@ function serverRound(controller: ConcurrencyController, capacity: number, now: n
 function evenRounds(controller: ConcurrencyController): (durationMs: number) => number | null {
   let now = 0;
   return (durationMs) => {
-    for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(durationMs);
     now += 6000;
+    for (let task = 0; task < 3 * controller.current; task += 1) controller.taskDone(now - durationMs, now);
     return controller.decide(now, idle)?.to ?? null;
   };
 }
@@ -63,17 +65,29 @@ describe('choosing the number of workers from what the server shows', { timeout:
 
   it('decides while the count still doubles on 2 finished tasks per worker', () => {
     const controller = new ConcurrencyController({ max: 16, start: 2 }, 0);
-    const finish = (count: number) => {
-      for (let task = 0; task < count; task += 1) controller.taskDone(2000);
+    const finish = (count: number, endedAt: number) => {
+      for (let task = 0; task < count; task += 1) controller.taskDone(endedAt - 2000, endedAt);
     };
-    finish(4);
+    finish(4, 6000);
     assert.equal(controller.decide(6000, idle)?.to, 4, 'first round: 2 tasks x 2 workers');
-    finish(8);
+    finish(8, 12_000);
     assert.equal(controller.decide(12_000, idle)?.to, 8, 'a doubling that paid in full: 8');
-    finish(15);
+    finish(15, 18_000);
     assert.equal(controller.decide(18_000, idle), null, 'the round at 8 goes on with 15 tasks');
-    finish(1);
+    finish(1, 18_000);
     assert.notEqual(controller.decide(18_001, idle)?.to, undefined, 'with 16 tasks the round ends');
+  });
+
+  it('a round counts only tasks started at its count: those begun before the change do not blur it', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 4 }, 0);
+    for (let task = 0; task < 8; task += 1) controller.taskDone(4000, 6000);
+    assert.equal(controller.decide(6000, idle)?.to, 8, 'quick start: 4 -> 8');
+    // Tasks sent at 4 tabs, held up by a slow start of the 8: they finish in the round at 8.
+    for (let task = 0; task < 8; task += 1) controller.taskDone(5000, 12_000);
+    for (let task = 0; task < 15; task += 1) controller.taskDone(10_000, 12_000);
+    assert.equal(controller.decide(12_000, idle), null, '15 tasks started at 8 tabs are not yet a round of 8');
+    controller.taskDone(10_000, 12_001);
+    assert.equal(controller.decide(12_001, idle)?.to, 16, 'the 16 started at 8 show that 8 paid in full');
   });
 
   it('trouble met by tasks sent before a halving halves once, later trouble again', () => {
@@ -84,6 +98,17 @@ describe('choosing the number of workers from what the server shows', { timeout:
     assert.equal(controller.decide(2000, idle), null, 'a second 503 a second later is the same overload');
     controller.serverTrouble('asked to wait', 7000);
     assert.equal(controller.decide(7000, idle)?.to, 2, 'trouble a round later counts');
+  });
+
+  it('after a halving, answers slower than at that count before are the new server’s: no further shed', () => {
+    const controller = new ConcurrencyController({ max: 8, start: 4, holdRounds: 3 }, 0);
+    const round = evenRounds(controller);
+    round(2000); // 4 -> 8 (quick start), 2 s at 4 tabs is the usual time there
+    round(2000);
+    controller.serverTrouble('asked to wait', 12_001);
+    assert.equal(controller.decide(12_001, idle)?.to, 4);
+    const after = [round(3000), round(3000), round(3000)];
+    assert.deepEqual(after, [null, null, null], `stays at 4 (changes: ${after.join(' ')})`);
   });
 
   it('after one tab less cost throughput, goes back and holds: the way back is no probe of one more', () => {
@@ -115,13 +140,13 @@ describe('choosing the number of workers from what the server shows', { timeout:
 
   it('halves on trouble from the server, gives one back when the machine runs short of memory, and keeps its bounds', () => {
     const controller = new ConcurrencyController({ max: 8, start: 8, min: 1 }, 0);
-    controller.serverTrouble('asked to wait');
+    controller.serverTrouble('asked to wait', 1);
     assert.deepEqual(controller.decide(1, idle), { from: 8, to: 4, reason: 'the server: asked to wait' });
-    for (let task = 0; task < 13; task += 1) controller.taskDone(1000);
+    for (let task = 0; task < 13; task += 1) controller.taskDone(9000, 10_000);
     assert.equal(controller.decide(10_000, { cpuBusy: 0.2, freeMemoryMb: 100 })?.to, 3);
     for (let round = 0; round < 5; round += 1) {
-      controller.serverTrouble('could not be reached');
-      controller.decide(20_000 + round, idle);
+      controller.serverTrouble('could not be reached', 20_000 + round * 6000);
+      controller.decide(20_000 + round * 6000, idle);
     }
     assert.equal(controller.current, 1, 'never below the minimum');
   });
