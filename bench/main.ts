@@ -38,6 +38,7 @@ function printHeader(options: BenchOptions, machine: Machine): void {
     change ? `${change.pdfCapacity} once ${change.afterPdfs} PDFs were served` : '',
     overload ? `503 with ${overload.maxQueued} waiting (Retry-After ${overload.retryAfterSeconds ?? 2} s)` : '',
     loadLatency ? `slower above ${loadLatency.knee} requests in flight` : '',
+    options.reportTab ? `report tabs opened by ${options.reportTab}` : '',
   ].filter(Boolean);
   console.log(
     [
@@ -84,9 +85,10 @@ async function measureAll(options: BenchOptions, stop: AbortSignal): Promise<{ r
 }
 
 function setupOf(planned: PlannedRun, options: BenchOptions) {
-  const { vehicles, timeScale, seed, pdfCapacity, capacityChange, loadLatency, overload } = options;
+  const { vehicles, timeScale, seed, pdfCapacity, capacityChange, loadLatency, overload, reportTab } = options;
   const root = planned.checkout === 'baseline' ? options.baseline! : BENCH_ROOT;
-  return { ...planned, root, vehicles, timeScale, seed, pdfCapacity, capacityChange, loadLatency, overload };
+  const portal = { pdfCapacity, capacityChange, loadLatency, overload, reportTab };
+  return { ...planned, root, vehicles, timeScale, seed, ...portal };
 }
 
 function progressLine({ figures, measurement }: BenchRun): string {

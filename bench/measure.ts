@@ -9,12 +9,12 @@ import type { CliResult } from '../test/support/harness.ts';
 import { processesNamed } from '../test/support/processes.ts';
 import { MemorySampler, type CpuSummary, type MemorySummary } from '../test/support/memory-sampler.ts';
 import { CapacityWatch, type CapacityPoint } from './capacity-watch.ts';
-import type { CapacityOptions } from './options.ts';
+import type { PortalSettings } from './options.ts';
 import type { PlannedRun } from './plan.ts';
 import { startProduct, type ProductRun } from './product.ts';
 import { readRunFiles, type RunFiles } from './run-files.ts';
 
-export interface RunSetup extends PlannedRun, CapacityOptions {
+export interface RunSetup extends PlannedRun, PortalSettings {
   /** The checkout whose product runs (this one or the baseline). */
   root: string;
   vehicles: number;
@@ -87,6 +87,7 @@ export async function measureRun(setup: RunSetup, stop: AbortSignal): Promise<Ru
     capacityChange: setup.capacityChange,
     loadLatency: setup.loadLatency,
     overload: setup.overload,
+    reportTab: setup.reportTab ?? undefined,
   });
   const capacity = new CapacityWatch(portal, setup.capacityChange !== null);
   let sampler: MemorySampler | undefined;

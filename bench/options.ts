@@ -1,7 +1,7 @@
 // Command line of the benchmark: options, their defaults, and checks with one clear message.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { VARIANT_NAMES, type PortalOptions, type VariantName } from '../sim/index.ts';
+import { REPORT_TABS, VARIANT_NAMES, type PortalOptions, type ReportTab, type VariantName } from '../sim/index.ts';
 import {
   fileStamp,
   parseToolArgs,
@@ -14,16 +14,18 @@ import { installedBuilds, isExecutable, knownBuilds, type BrowserBuild } from '.
 
 export const BENCH_ROOT = resolve(import.meta.dirname, '..');
 
-/** How the simulated portal's capacity behaves, the same for every run of a benchmark. */
-export interface CapacityOptions {
+/** How the simulated portal's capacity behaves (and how it opens report tabs), the same for every run of a benchmark. */
+export interface PortalSettings {
   /** PDFs the portal generates at once. */
   pdfCapacity: number;
   capacityChange: PortalOptions['capacityChange'];
   loadLatency: PortalOptions['loadLatency'];
   overload: PortalOptions['overload'];
+  /** How Create PDF opens the report tab; null: as the variant does. */
+  reportTab: ReportTab | null;
 }
 
-export interface BenchOptions extends CapacityOptions {
+export interface BenchOptions extends PortalSettings {
   /** Tab counts to measure, one fresh portal and one product run each. */
   tabs: number[];
   vehicles: number;
@@ -79,6 +81,7 @@ Options:
   --capacity-change <n:m>  once n PDFs were served, the portal generates only m at once
   --overload <q[:s]>       with q PDF requests waiting, a new one gets 503 (Retry-After s, default 2)
   --load-knee <k>          above k requests in flight, the portal's delays grow with in-flight / k
+  --report-tab <how>       how the portal opens the report tab: ${REPORT_TABS.join(', ')} (default the variant's)
   --baseline <folder>      another checkout of bookout (npm ci done there), measured right after each run
   --baseline-browser <b>   the build the baseline runs with                (default the same as this checkout)
   --out <file>             JSON file to write                         (default bench/results/bench-<ISO date>.json)
@@ -99,6 +102,7 @@ const OPTIONS = {
   'capacity-change': { type: 'string' },
   overload: { type: 'string' },
   'load-knee': { type: 'string' },
+  'report-tab': { type: 'string' },
   seed: { type: 'string' },
   variants: { type: 'string' },
   variant: { type: 'string' },
@@ -132,7 +136,7 @@ export function parseOptions(argv: string[], now = new Date(), installed = insta
     variants: variants(values),
     browsers: browsers(values.browsers, installed, quick),
     auto: values.auto === true,
-    ...capacity(values),
+    ...portalSettings(values),
     ...baseline(values, installed),
     out:
       values.out === undefined
@@ -141,7 +145,7 @@ export function parseOptions(argv: string[], now = new Date(), installed = insta
   };
 }
 
-function capacity(values: Values): CapacityOptions {
+function portalSettings(values: Values): PortalSettings {
   const change = pair('--capacity-change', values['capacity-change'], [0, 1_000_000], [1, 1000]);
   const overload = pair('--overload', values.overload, [0, 1000], [0, 600], 2);
   const knee = values['load-knee'];
@@ -153,7 +157,15 @@ function capacity(values: Values): CapacityOptions {
     capacityChange: change && { afterPdfs: change[0], pdfCapacity: change[1] },
     overload: overload && { maxQueued: overload[0], retryAfterSeconds: overload[1] },
     loadLatency: knee === undefined ? null : { knee: wholeNumber('--load-knee', knee, 1, 1000) },
+    reportTab: reportTab(values['report-tab']),
   };
+}
+
+function reportTab(text: string | undefined): ReportTab | null {
+  if (text === undefined) return null;
+  if (!(REPORT_TABS as readonly string[]).includes(text))
+    throw new UsageError(`--report-tab must be ${REPORT_TABS.join(', ')}, got "${text}"`);
+  return text as ReportTab;
 }
 
 /** `n:m` (or `n` alone when `second` has a default) as two whole numbers. */

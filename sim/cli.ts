@@ -1,7 +1,7 @@
 // The command line of `npm run portal`: its help and the parsing of its flags into portal options.
 // Flags not given stay undefined, so that a --variant's preset (or the default) applies.
 import { parseArgs } from 'node:util';
-import type { FaultOptions, PortalOptions, ProfileName } from './options.ts';
+import { REPORT_TABS, type FaultOptions, type PortalOptions, type ProfileName } from './options.ts';
 
 export const HELP = `Simulated J.D. Power ValuesOnline portal (for tests, benchmarks and demos).
 
@@ -25,8 +25,8 @@ Usage: npm run portal -- [options]
   --row-id-shape <shape>   id after bookOutButton_: opaque (V + 9 digits), guid or numeric (default opaque)
   --bookout-links <kind>   href (the link's href is the vehicle page), script (javascript:; and a click handler)
                            or selects (the href, but only a click that selects the vehicle first opens it) (default href)
-  --report-tab <how>       how Create PDF opens the report tab: script (window.open) or link (a target=_blank link)
-                           (default script)
+  --report-tab <how>       how Create PDF opens the report tab: script (window.open), link (a target=_blank
+                           link) or blank (an empty tab, sent to the report a moment later) (default script)
   --grid-render <ms>       the grid's script shows a callback's rows this late (default 0)
   --error-delay <ms>       wait before an error status (4xx, 5xx) is sent (default 0)
   --error-body <mode>      complete, slow (trickles over --error-body-ms) or endless (default complete)
@@ -137,7 +137,7 @@ function sectionBChoices(values: Values): Partial<PortalOptions> {
     vehicleUrl: choice('vehicle-url', values['vehicle-url'], ['path', 'query']),
     rowIdShape: choice('row-id-shape', values['row-id-shape'], ['opaque', 'guid', 'numeric']),
     bookoutLinks: choice('bookout-links', values['bookout-links'], ['href', 'script', 'selects']),
-    reportTab: choice('report-tab', values['report-tab'], ['script', 'link']),
+    reportTab: choice('report-tab', values['report-tab'], REPORT_TABS),
     gridRenderMs: number('grid-render', values['grid-render']),
     errorDelayMs: number('error-delay', values['error-delay']),
     errorBody: choice('error-body', values['error-body'], ['complete', 'slow', 'endless']),

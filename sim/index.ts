@@ -4,8 +4,8 @@ import { resolveOptions, type FaultOptions, type PortalOptions } from './options
 import { PortalServer, type TriggerAction } from './server.ts';
 import type { SimStats } from './stats.ts';
 
-export type { Fact, FaultOptions, PortalOptions, Step, VariantName } from './options.ts';
-export { RENAMEABLE_FACTS, VARIANT_NAMES, variantPreset } from './options.ts';
+export type { Fact, FaultOptions, PortalOptions, ReportTab, Step, VariantName } from './options.ts';
+export { RENAMEABLE_FACTS, REPORT_TABS, VARIANT_NAMES, variantPreset } from './options.ts';
 export type { SimStats } from './stats.ts';
 export type { Vehicle } from './inventory.ts';
 

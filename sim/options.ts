@@ -62,6 +62,10 @@ export type ProfileName = 'instant' | 'fast' | 'realistic';
 export type VariantName = 'cacheable' | 'strict';
 export const VARIANT_NAMES: readonly VariantName[] = ['cacheable', 'strict'];
 
+/** How Create PDF opens the report tab (see PortalOptions.reportTab). */
+export const REPORT_TABS = ['script', 'link', 'blank'] as const;
+export type ReportTab = (typeof REPORT_TABS)[number];
+
 export interface PortalOptions {
   port: number;
   host: string;
@@ -110,10 +114,13 @@ export interface PortalOptions {
    */
   bookoutLinks: 'href' | 'script' | 'selects';
   /**
-   * How Create PDF opens the report tab: `script`: its handler calls window.open; `link`: it clicks a
-   * link with target=_blank (the page never calls window.open).
+   * How Create PDF opens the report tab: `script`: its handler calls window.open with the report's
+   * address; `link`: it clicks a link with target=_blank (the page never calls window.open);
+   * `blank`: it opens an empty tab at once and sends that tab to the report's address a moment later
+   * (as a page does that learns the address only after the click: the address is in no call and no
+   * link of the vehicle page).
    */
-  reportTab: 'script' | 'link';
+  reportTab: ReportTab;
   /** The grid's script puts a callback's rows in place this long after the answer came. */
   gridRenderMs: number;
   /** Latency before an error status (4xx, 5xx) is sent. */
@@ -206,7 +213,7 @@ export function variantPreset(variant: VariantName, seed: number): Partial<Porta
     rowIdShape: 'guid',
     errorDelayMs: 1500,
     errorBody: 'slow',
-    reportTab: 'link',
+    reportTab: 'blank',
   };
 }
 
@@ -312,7 +319,7 @@ const CHOICES = {
   vehicleUrl: ['path', 'query'],
   rowIdShape: ['opaque', 'guid', 'numeric'],
   bookoutLinks: ['href', 'script', 'selects'],
-  reportTab: ['script', 'link'],
+  reportTab: REPORT_TABS,
   errorBody: ['complete', 'slow', 'endless'],
 } as const;
 

@@ -57,10 +57,15 @@ function openReports(vehicle) {
     })
     .catch(function (e) { alert(e.message); });
 }
-function createPdf(token, delayMs, throughLink) {
+function createPdf(token, delayMs, reportTab) {
+  var address = '${pdfPath}?reportToken=' + encodeURIComponent(token);
+  if (reportTab === 'blank') {
+    var tab = window.open('', '_blank');
+    setTimeout(function () { if (tab) tab.location.href = address; }, delayMs);
+    return;
+  }
   setTimeout(function () {
-    var address = '${pdfPath}?reportToken=' + encodeURIComponent(token);
-    if (!throughLink) { window.open(address, '_blank'); return; }
+    if (reportTab === 'script') { window.open(address, '_blank'); return; }
     var link = document.createElement('a');
     link.href = address;
     link.target = '_blank';

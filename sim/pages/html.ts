@@ -4,6 +4,7 @@ import type { Vehicle } from '../inventory.ts';
 import { GRID_COLUMNS } from '../csv.ts';
 import type { GridFilter } from '../sessions.ts';
 import type { PageNames } from './names.ts';
+import type { ReportTab } from '../options.ts';
 
 export const LOGIN_PATH = '/ValuesOnline/Home/LicenseAgreement';
 export const INVENTORY_PATH = '/ValuesOnline/vehicle/';
@@ -35,13 +36,13 @@ export class Pages {
   readonly names: PageNames;
   readonly vehiclePath: (key: string) => string;
   readonly bookoutLinks: 'href' | 'script' | 'selects';
-  readonly reportTab: 'script' | 'link';
+  readonly reportTab: ReportTab;
 
   constructor(
     names: PageNames,
     vehiclePath: (key: string) => string,
     bookoutLinks: 'href' | 'script' | 'selects' = 'href',
-    reportTab: 'script' | 'link' = 'script',
+    reportTab: ReportTab = 'script',
   ) {
     this.names = names;
     this.vehiclePath = vehiclePath;
@@ -177,7 +178,7 @@ ${GRID_COLUMNS.map(([, get]) => `<td class="dxgv">${escapeHtml(get(vehicle))}</t
     return `<div class="modal-content"><h2>Print/Email Reports</h2>
 <label><input type="checkbox" checked> Bookout Summary</label>
 <button type="button" onclick="emailReport()">Email</button>
-<button type="button" id="createPdfButton" onclick="createPdf('${escapeHtml(token)}', ${popupDelayMs}, ${this.reportTab === 'link'})">${escapeHtml(this.names.createPdf)}</button>
+<button type="button" id="createPdfButton" onclick="createPdf('${escapeHtml(token)}', ${popupDelayMs}, '${this.reportTab}')">${escapeHtml(this.names.createPdf)}</button>
 <button type="button" onclick="closeReports()">Close</button></div>`;
   }
 }

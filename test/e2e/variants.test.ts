@@ -1,7 +1,8 @@
 // The core end-to-end scenarios on the strict variant of the simulated portal: the contrasting choice
 // wherever the real portal is not known (no-store pages, so no back/forward cache; PDFs as
 // attachments; pages of 10; a reordered, quoted CSV with a BOM; a leftover filter; query URLs with
-// GUIDs; error answers 1.5 s late with slow bodies). Judged from outside: files on disk and the
+// GUIDs; error answers 1.5 s late with slow bodies; the report tab opened empty and sent to the report
+// later, so the report is taken from its tab). Judged from outside: files on disk and the
 // portal's stats. On failure the run's bookout.log is printed.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -119,6 +120,23 @@ describe('bookout run on the strict variant of the simulated portal', () => {
           'each vehicle page requested once (opened at its address after two clicks, or clicked)',
           () => assert.equal(ws.portal.stats().requests.byRoute.vehicle ?? 0, VEHICLES),
         ],
+        ['exit code 0', () => assert.equal(result.code, 0)],
+      ]);
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('the report tab opened through a link (taken without a tab): every vehicle once, one PDF generation each', {
+    timeout: 300_000,
+  }, async () => {
+    const ws = await openWorkspace({ ...STRICT, profile: 'fast', reportTab: 'link' });
+    try {
+      const { result, endedByItself } = await runToEnd(ws, ws.env({ WORKERS: '4' }), 180_000);
+      await judged(ws, result, [
+        ['the run ends by itself', endedByItself],
+        ['outcome', () => assertOutcome(ws)],
+        ['one PDF generation per vehicle', () => assert.equal(ws.portal.stats().pdf.generations, VEHICLES)],
         ['exit code 0', () => assert.equal(result.code, 0)],
       ]);
     } finally {

@@ -1,7 +1,7 @@
-// The report capture in real headless Chromium against a small local server, for both ways a page
-// may open its report tab: with window.open the report is fetched without a tab being made; through
-// a target=_blank link the tab comes and its held request is sent. Either way: one request, the
-// bytes whole, with the session's cookie.
+// The report capture in real headless Chromium against a small local server, for the ways a page
+// may open its report tab: with window.open of the address or a target=_blank link the report is
+// fetched without a tab being made; an empty tab sent to the address later comes, and its held
+// request is sent. Each way: one request, the bytes whole, with the session's cookie.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,7 @@ const REPORT = '/ValuesOnline/Reports/GetPdfReport';
 const OPENERS = {
   'window.open': `window.open('${REPORT}?reportToken=1', '_blank')`,
   link: `var a = document.createElement('a'); a.href = '${REPORT}?reportToken=1'; a.target = '_blank'; document.body.appendChild(a); a.click();`,
+  'an empty tab': `var tab = window.open('', '_blank'); setTimeout(function () { tab.location.href = '${REPORT}?reportToken=1'; }, 50);`,
   'window.open of another page': `window.open('/help', '_blank')`,
 };
 
@@ -57,7 +58,7 @@ describe('taking the report a page opens', { timeout: 120_000 }, () => {
     site.server.close();
   });
 
-  const tabsMade = { 'window.open': 0, link: 1 };
+  const tabsMade = { 'window.open': 0, link: 0, 'an empty tab': 1 };
   for (const [opener, tabs] of Object.entries(tabsMade)) {
     it(`opened by ${opener}: the report once, with the session's cookie; ${tabs} tab(s) made`, async () => {
       site.hits.clear();

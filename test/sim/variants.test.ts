@@ -445,7 +445,7 @@ describe('simulated portal: named variants', () => {
         rowIdShape: 'guid',
         errorDelayMs: 1500,
         errorBody: 'slow',
-        reportTab: 'link',
+        reportTab: 'blank',
       },
     );
     const mixed = await start(t, { variant: 'strict', pageSize: 25, initialFilter: null, errorDelayMs: undefined });

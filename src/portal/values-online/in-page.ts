@@ -189,8 +189,10 @@ const KEPT = 'bookoutReportAddress';
 
 /**
  * From now on, a `window.open` of this document for an address that contains `part` keeps the
- * address (absolute) instead of opening a tab, and returns null as a blocked popup does; every
- * other address opens as before. Called again, it forgets the kept address.
+ * address (absolute) instead of opening a tab, and returns null as a blocked popup does; so does a
+ * click on a link to such an address that would open a new tab (its default action is cancelled;
+ * the page's own click handlers still run). Every other address opens as before. Called again, it
+ * forgets the kept address.
  */
 function keepAddressesOf({ part, kept }: { part: string; kept: string }): void {
   const store = window as unknown as Record<string, { address: string | null }>;
@@ -200,14 +202,31 @@ function keepAddressesOf({ part, kept }: { part: string; kept: string }): void {
   }
   const slot = { address: null as string | null };
   Object.defineProperty(window, kept, { value: slot });
+  const isReport = (address: string) => address.toLowerCase().includes(part.toLowerCase());
+  const keep = (address: string) => {
+    slot.address = new URL(address, location.href).href;
+    window.dispatchEvent(new Event(kept));
+  };
   const open = window.open;
   window.open = function (this: Window, url?: string | URL, target?: string, features?: string) {
     const address = url === undefined ? '' : String(url);
-    if (!address.toLowerCase().includes(part.toLowerCase())) return open.call(this, url, target, features);
-    slot.address = new URL(address, location.href).href;
-    window.dispatchEvent(new Event(kept));
+    if (!isReport(address)) return open.call(this, url, target, features);
+    keep(address);
     return null;
   };
+  const sameTab = ['', '_self', '_parent', '_top'];
+  window.addEventListener(
+    'click',
+    (event) => {
+      const link = event.composedPath().find((node) => node instanceof HTMLAnchorElement);
+      if (!link || link.hasAttribute('download') || !isReport(link.href)) return;
+      const target = link.target || document.querySelector('base[target]')?.getAttribute('target') || '';
+      if (sameTab.includes(target.toLowerCase())) return; // it would load in this tab: not a report tab
+      event.preventDefault();
+      keep(link.href);
+    },
+    true,
+  );
 }
 
 /** Resolves with the address `keepAddressesOf` kept, or null after `ms`. */
@@ -225,7 +244,7 @@ function keptAddressIn({ kept, ms }: { kept: string; ms: number }): Promise<stri
   });
 }
 
-/** Makes `page`'s window.open keep addresses containing `part` instead of opening them (see keepAddressesOf). */
+/** Makes `page` keep report addresses containing `part` instead of opening a tab for them (see keepAddressesOf). */
 export async function keepReportAddress(page: Page, part: string): Promise<void> {
   await page.evaluate(keepAddressesOf, { part, kept: KEPT });
 }

@@ -23,10 +23,11 @@ import { PDF_URL_PART, PDF_URL_PATTERN, SELECTORS } from './selectors.ts';
  * reads the token from *its own* popup and sends the request once, with its own context's cookies,
  * so a PDF can never be handed to another tab or fetched with another account's session.
  *
- * Faster, where the page opens the report tab with `window.open` (section A does not say how): the
- * page's `window.open` keeps the report's address instead, and the report is fetched the same way
- * without a tab being made at all (a tab costs Chromium and node about 0.1 CPU-second). A page that
- * opens the tab otherwise (a link, a form) gets its tab, held as above.
+ * Faster, where the page opens the report tab with `window.open` of the report's address or with a
+ * `target=_blank` link to it (how it does is not known): the page keeps the address instead, and the
+ * report is fetched the same way without a tab being made at all (a tab costs Chromium and node
+ * about 0.1 CPU-second). A page that opens the tab otherwise (an empty tab sent to the report later,
+ * a form) gets its tab, held as above.
  */
 export class PdfCapture {
   #interceptor: RequestInterceptor;
