@@ -1,15 +1,18 @@
 // The browser-level request rules, in real headless Chromium against a small local server: every
 // way a report can reach the browser ends as one held request, sent once by its claimer with the
-// claiming tab's own cookies, blocked resource types never reach the server, and a page whose answer
+// claiming tab's own cookies (the report tab closed before it shows anything; a tab nobody opened
+// shows the token page), blocked resource types never reach the server, and a page whose answer
 // never comes does not hold back another tab's load of the same page.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { BrowserHost } from '../../src/browser/browser-host.ts';
 import { closePage } from '../../src/browser/close-page.ts';
+import { targetIdOf } from '../../src/browser/page-target.ts';
 import { blockResources } from '../../src/browser/resource-blocking.ts';
-import { fetchHeld, HELD_TITLE_PREFIX } from '../../src/browser/request-interceptor.ts';
+import { fetchHeld, HELD_TITLE_PREFIX, type RequestInterceptor } from '../../src/browser/request-interceptor.ts';
 
 const PDF = Buffer.from('%PDF-1.4\n% a report\n%%EOF\n');
 
@@ -53,6 +56,21 @@ function startServer(): Promise<{ server: Server; url: string; hits: Map<string,
   );
 }
 
+/** Clicks `button` in `page` and returns the request held from the tab it opened, and that tab. */
+async function heldAfterClick(page: Page, button: string, rules: RequestInterceptor) {
+  const opener = await targetIdOf(page);
+  assert.ok(opener, 'the tab id is known');
+  const held = rules.heldFrom(opener, AbortSignal.timeout(10_000));
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator(button).dispatchEvent('click')]);
+  return { held: await held, popup };
+}
+
+async function closedWithin(page: Page, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!page.isClosed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return page.isClosed();
+}
+
 describe('request rules of the browser', () => {
   let host: BrowserHost;
   let site: Awaited<ReturnType<typeof startServer>>;
@@ -69,19 +87,19 @@ describe('request rules of the browser', () => {
   });
 
   for (const kind of ['inline', 'attachment', 'redirect']) {
-    it(`takes a report served ${kind === 'redirect' ? 'after a redirect' : kind} from the popup: one request with the session cookie, no download, the bytes whole`, async () => {
+    it(`takes a report served ${kind === 'redirect' ? 'after a redirect' : kind} from the tab a page opened: one request with the session cookie, no download, the bytes whole, the tab closed before it showed anything`, async () => {
       const page = await host.newPage();
       const downloads: string[] = [];
       page.on('download', (download) => downloads.push(download.url()));
       await page.goto(site.url);
-      const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator(`#${kind}`).dispatchEvent('click')]);
+      const { held, popup } = await heldAfterClick(page, `#${kind}`, host.interceptor);
+      const shown: string[] = [];
+      popup.on('framenavigated', (frame) => shown.push(frame.url()));
       popup.on('download', (download) => downloads.push(download.url()));
-      await popup.waitForFunction((prefix) => document.title.startsWith(prefix), HELD_TITLE_PREFIX);
       assert.equal(site.hits.get(`/GetPdfReport/${kind}`) ?? 0, 0, 'the browser did not send it');
-      const held = host.interceptor.claim((await popup.title()).slice(HELD_TITLE_PREFIX.length));
-      assert.ok(held, 'the held request is claimed by its token');
-      assert.equal(host.interceptor.claim((await popup.title()).slice(HELD_TITLE_PREFIX.length)), undefined, 'once');
-      const response = await fetchHeld(popup.context(), held, 10_000);
+      assert.ok(await closedWithin(popup, 5000), 'the report tab is closed');
+      assert.deepEqual(shown, [], 'it showed nothing');
+      const response = await fetchHeld(page.context(), held, 10_000);
       assert.equal(response.status, 200);
       assert.equal(response.headers['content-type'], 'application/pdf');
       assert.deepEqual(response.body, PDF);
@@ -92,6 +110,22 @@ describe('request rules of the browser', () => {
     });
   }
 
+  it('a report tab no other tab opened shows the token page, and its request is claimed by the token, once', async () => {
+    const page = await host.newPage();
+    const sent = () => site.hits.get('/GetPdfReport/inline') ?? 0;
+    const before = sent();
+    await page.goto(`${site.url}/GetPdfReport/inline`);
+    const title = await page.title();
+    assert.ok(title.startsWith(HELD_TITLE_PREFIX), `token page: ${title}`);
+    assert.equal(sent(), before, 'the browser did not send it');
+    const held = host.interceptor.claim(title.slice(HELD_TITLE_PREFIX.length));
+    assert.ok(held, 'claimed by its token');
+    assert.equal(host.interceptor.claim(title.slice(HELD_TITLE_PREFIX.length)), undefined, 'once');
+    assert.deepEqual((await fetchHeld(page.context(), held, 10_000)).body, PDF);
+    assert.equal(sent(), before + 1);
+    await page.close();
+  });
+
   it("a held report is sent with the cookies of the context whose tab opened it (another account's session never)", async () => {
     const other = await host.context.browser()!.newContext();
     await other.addCookies([{ name: 'sid', value: 's2', url: site.url }]);
@@ -100,10 +134,8 @@ describe('request rules of the browser', () => {
       for (const context of [host.context, other]) {
         const page = await context.newPage();
         await page.goto(site.url);
-        const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('#whoami').dispatchEvent('click')]);
-        await popup.waitForFunction((prefix) => document.title.startsWith(prefix), HELD_TITLE_PREFIX);
-        const held = host.interceptor.claim((await popup.title()).slice(HELD_TITLE_PREFIX.length));
-        const body = (await fetchHeld(popup.context(), held!, 10_000)).body.toString('latin1');
+        const { held } = await heldAfterClick(page, '#whoami', host.interceptor);
+        const body = (await fetchHeld(context, held, 10_000)).body.toString('latin1');
         sids.push(/sid=(\w+)/.exec(body)?.[1] ?? 'none');
         await page.close();
       }
@@ -174,14 +206,14 @@ describe('several accounts in one browser (one context each)', () => {
     before = png();
     await southPage.goto(`${site.url}/?south`);
     assert.equal(png(), before + 1, 'south still loads them');
-    const [popup] = await Promise.all([
-      southPage.waitForEvent('popup'),
-      southPage.locator('#whoami').dispatchEvent('click'),
-    ]);
-    await popup.waitForFunction((prefix) => document.title.startsWith(prefix), HELD_TITLE_PREFIX);
-    const token = (await popup.title()).slice(HELD_TITLE_PREFIX.length);
-    assert.equal(north.interceptor.claim(token), undefined, "north cannot claim south's report");
-    assert.ok(south.interceptor.claim(token));
+    const opener = (await targetIdOf(southPage))!;
+    const seenByNorth = north.interceptor.heldFrom(opener, AbortSignal.timeout(3000)).then(
+      () => 'north took it',
+      () => 'north never saw it',
+    );
+    const { held } = await heldAfterClick(southPage, '#whoami', south.interceptor);
+    assert.match(held.url, /whoami/);
+    assert.equal(await seenByNorth, 'north never saw it', "north cannot take south's report");
     await northPage.close();
     await southPage.close();
   });

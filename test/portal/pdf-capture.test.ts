@@ -1,7 +1,8 @@
 // The report capture in real headless Chromium against a small local server, for the ways a page
 // may open its report tab: with window.open of the address or a target=_blank link the report is
-// fetched without a tab being made; an empty tab sent to the address later comes, and its held
-// request is sent. Each way: one request, the bytes whole, with the session's cookie.
+// fetched without a tab being made; an empty tab sent to the address later comes, its request is
+// held and sent, and it is closed before it shows anything. Each way: one request, the bytes whole,
+// with the session's cookie.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,13 +66,18 @@ describe('taking the report a page opens', { timeout: 120_000 }, () => {
       const page = await host.newPage();
       await page.goto(`${site.origin}/${encodeURIComponent(opener)}`);
       const made: string[] = [];
-      page.on('popup', (popup) => made.push(popup.url()));
+      const shown: string[] = [];
+      page.on('popup', (popup) => {
+        made.push(popup.url());
+        popup.on('framenavigated', (frame) => shown.push(frame.url()));
+      });
       const report = await capture.create(page, 10_000, new AbortController().signal);
       assert.equal(report.status, 200);
       assert.equal(report.body.toString('latin1'), '%PDF-1.4\n% sid=s1\n%%EOF\n');
       assert.equal(new URL(report.url).pathname, REPORT);
       assert.equal(site.hits.get(REPORT), 1, 'one request for the report');
       assert.equal(made.length, tabs, `tabs made: ${made.join(', ')}`);
+      assert.deepEqual(shown, [], 'a tab made shows nothing: it is closed before');
       await page.close();
     });
   }

@@ -7,6 +7,7 @@ import {
   type RequestInterceptor,
 } from '../../browser/request-interceptor.ts';
 import { closePage } from '../../browser/close-page.ts';
+import { targetIdOf } from '../../browser/page-target.ts';
 import { failureFromNetworkError, failureFromStatus } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
 import { awaitReportAddress, awaitTitle, clickIn, keepReportAddress } from './in-page.ts';
@@ -18,16 +19,17 @@ import { PDF_URL_PART, PDF_URL_PATTERN, SELECTORS } from './selectors.ts';
  * Gets each report PDF exactly once, whatever the portal and the browser would do with it.
  *
  * How the bytes reach a browser varies (PDF viewer in the popup, a download on the popup, or a
- * download on the tab that clicked). Instead of handling each, the browser holds back the popup's
- * GetPdfReport request and shows a small page whose title carries a token. The tab that clicked
- * reads the token from *its own* popup and sends the request once, with its own context's cookies,
- * so a PDF can never be handed to another tab or fetched with another account's session.
- *
- * Faster, where the page opens the report tab with `window.open` of the report's address or with a
- * `target=_blank` link to it (how it does is not known): the page keeps the address instead, and the
- * report is fetched the same way without a tab being made at all (a tab costs Chromium and node
- * about 0.1 CPU-second). A page that opens the tab otherwise (an empty tab sent to the report later,
- * a form) gets its tab, held as above.
+ * download on the tab that clicked). Instead of handling each, the browser holds back the report
+ * tab's GetPdfReport request, and the tab that clicked sends it once, with its own context's
+ * cookies, so a PDF can never be handed to another tab or fetched with another account's session.
+ * Which tab clicked is known three ways, the cheapest first:
+ * - the page opens the report tab with `window.open` of the report's address or a `target=_blank`
+ *   link to it (how it does is not known): the page keeps the address instead, and no tab is made
+ *   at all (a tab costs Chromium and node about 0.1 CPU-second);
+ * - otherwise (an empty tab sent to the report later, a form) the browser tells which tab opened the
+ *   new one: its request is kept for that tab, and the new tab is closed before it shows anything;
+ * - where the browser does not tell, the new tab shows a small page whose title carries a token,
+ *   and the tab that clicked reads it from *its own* popup.
  */
 export class PdfCapture {
   #interceptor: RequestInterceptor;
@@ -44,47 +46,46 @@ export class PdfCapture {
   }
 
   /**
-   * Clicks Create PDF in `page` (its reports dialog open) and takes the report from the popup
-   * *this* page opened: the bytes, not yet proven, and the address they came from.
+   * Clicks Create PDF in `page` (its reports dialog open) and takes the report from the tab *this*
+   * page opened: the bytes, not yet proven, and the address they came from.
    */
   async create(page: Page, timeoutMs: number, signal: AbortSignal, waiting?: () => void): Promise<FetchedResponse> {
+    const opener = await targetIdOf(page);
     // Watched from before the click: the download of a report that goes around the capture may come
     // on this page before the popup is known, and the popup's first request before it is followed.
     const elsewhere = watchForElsewhere(page);
-    const watchPopup = (opened: Page) => elsewhere.follow(opened);
-    page.on('popup', watchPopup);
+    const popups: Page[] = [];
+    const onPopup = (opened: Page) => {
+      popups.push(opened);
+      elsewhere.follow(opened);
+    };
+    page.on('popup', onPopup);
     const looking = new AbortController();
-    let opened: { popup: Page } | { address: string };
+    const lookSignal = AbortSignal.any([signal, looking.signal]);
+    let request: HeldRequest;
     try {
-      opened = await failFastOnErrors(page, 'creating the PDF', async () => {
-        const popup = armed(nextPopup(page, timeoutMs, looking.signal).then((tab) => ({ popup: tab })));
+      request = await failFastOnErrors(page, 'creating the PDF', async () => {
+        const held = armed(opener ? this.#interceptor.heldFrom(opener, lookSignal) : new Promise<never>(() => {}));
+        const titled = armed(
+          nextPopup(page, timeoutMs, looking.signal).then((popup) =>
+            this.#heldByTitle(popup, timeoutMs, lookSignal, elsewhere),
+          ),
+        );
         await keepReportAddress(page, PDF_URL_PART);
-        const look = { timeoutMs, what: 'creating the PDF', signal: AbortSignal.any([signal, looking.signal]) };
-        const kept = armed(awaitReportAddress(page, look).then((address) => ({ address })));
+        const look = { timeoutMs, what: 'creating the PDF', signal: lookSignal };
+        const kept = armed(awaitReportAddress(page, look).then((url) => ({ url, headers: { referer: page.url() } })));
         const clicked = await clickIn(page, { button: SELECTORS.createPdfButtonName });
         if (!clicked) throw new TaskFailure('transient', 'the Create PDF button went away');
-        return Promise.race([popup, kept]);
+        return Promise.race([held, titled, kept, elsewhere.failed]);
       });
-    } catch (error) {
-      elsewhere.stop();
-      throw error;
     } finally {
       looking.abort();
-      page.off('popup', watchPopup);
+      elsewhere.stop();
+      page.off('popup', onPopup);
+      for (const popup of popups) void closePage(popup); // no need to wait: the request is here, or the attempt failed
     }
     waiting?.();
-    let response: FetchedResponse;
-    if ('address' in opened) {
-      elsewhere.stop();
-      response = await this.#fetch(page.context(), { url: opened.address, headers: { referer: page.url() } }, signal);
-    } else {
-      elsewhere.follow(opened.popup);
-      try {
-        response = await this.claim(opened.popup, timeoutMs, signal, elsewhere);
-      } finally {
-        void closePage(opened.popup); // no need to wait: the bytes are here, or the attempt failed
-      }
-    }
+    const response = await this.#fetch(page.context(), request, signal);
     const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
     if (failure) throw failure;
     const head = response.body.subarray(0, 200_000).toString('latin1');
@@ -97,15 +98,16 @@ export class PdfCapture {
   }
 
   /**
-   * The report behind `popup` (a popup the caller's own tab opened), its bytes whole. A popup (or a
-   * download) going to an address that is not the report's (`elsewhere` watches it): PageChanged.
+   * The report request behind `popup` (a popup the caller's own tab opened) that shows the token
+   * page. A popup (or a download) going to an address that is not the report's (`elsewhere` watches
+   * it): PageChanged.
    */
-  async claim(
+  async #heldByTitle(
     popup: Page,
     timeoutMs: number,
     signal: AbortSignal,
     elsewhere: ElsewhereWatch,
-  ): Promise<FetchedResponse> {
+  ): Promise<HeldRequest> {
     const look = { timeoutMs, what: 'waiting for the report tab', signal };
     let title: string;
     try {
@@ -113,13 +115,10 @@ export class PdfCapture {
     } catch (error) {
       await elsewhere.settled();
       throw elsewhere.failure ?? error;
-    } finally {
-      elsewhere.stop();
     }
-    const token = title.slice(HELD_TITLE_PREFIX.length);
-    const held = this.#interceptor.claim(token);
+    const held = this.#interceptor.claim(title.slice(HELD_TITLE_PREFIX.length));
     if (!held) throw new TaskFailure('slot', 'the report request expired before it was claimed');
-    return this.#fetch(popup.context(), held, signal);
+    return held;
   }
 
   /** Sends the report request once, with the context's cookies. */
