@@ -6,8 +6,9 @@
  * only tasks started at that count (one that began before a change ran partly at the old count); at its
  * end the throughput is compared with the round before:
  * - after one worker more: if the throughput rose by at least `minGain`, one more (twice as many at
- *   the start, while each doubling pays off nearly in full); otherwise workers are taken away one by
- *   one while that costs no throughput, and the count stays for `holdRounds` before it probes again;
+ *   the start, while each doubling pays off nearly in full); otherwise back to the count before, which
+ *   stays for `holdRounds` before it probes again (after a doubling that did not pay, workers are
+ *   taken away one by one while that costs no throughput);
  * - at a steady count, when tasks take clearly longer than at that count before (the server got
  *   slower or busier), one worker is taken away; if the throughput did not fall with it, another.
  * A 429, an outage or a burst of errors halves the count (and forgets the usual times: that server is
@@ -93,6 +94,8 @@ export class ConcurrencyController {
   #usual = new Map<number, number>();
   #bestMeanMs = Number.POSITIVE_INFINITY;
   #halvedAt = Number.NEGATIVE_INFINITY;
+  /** A count that paid against one less, or held steady: a probe above it that does not pay goes back to it. */
+  #paidAt: number | null = null;
   /** When the count last changed: tasks started before it say nothing about this count. */
   #countSince: number;
   #round: Round;
@@ -158,13 +161,21 @@ export class ConcurrencyController {
     const gain = now.throughput / before.throughput - 1;
     const percent = `${gain >= 0 ? '+' : ''}${Math.round(gain * 100)}% throughput`;
     if (now.workers > before.workers) {
-      // Past the knee: take tabs away while that costs nothing (more than one may be too many).
-      if (gain < this.options.minGain) return this.#change(-1, 'shedding', `more tabs did not pay (${percent})`);
+      if (gain < this.options.minGain) {
+        // One more than a count that paid: back to it. Above a count that did not (after a doubling),
+        // take tabs away while that costs nothing (more than one may be too many).
+        if (this.#phase === 'probing' && this.#paidAt === before.workers) {
+          this.#hold = this.options.holdRounds;
+          return this.#change(-1, 'steady', `one tab more did not pay (${percent})`);
+        }
+        return this.#change(-1, 'shedding', `more tabs did not pay (${percent})`);
+      }
       if (machine.cpuBusy >= BUSY_CPU) return this.#settle(); // this computer cannot give more
       const ideal = now.workers / before.workers - 1;
       if (this.#phase === 'quick-start' && gain >= QUICK_START_GAIN * ideal) {
         return this.#change(now.workers, 'quick-start', `more tabs pay (${percent})`);
       }
+      if (now.workers === before.workers + 1) this.#paidAt = now.workers;
       return this.#change(1, 'probing', `one tab more paid (${percent})`);
     }
     if (this.#phase === 'shedding' && gain > -this.options.minGain) {
@@ -204,6 +215,7 @@ export class ConcurrencyController {
       return null;
     }
     if (machine.cpuBusy >= BUSY_CPU) return null;
+    this.#paidAt = now.workers;
     return this.#change(1, 'probing', 'trying one tab more');
   }
 

@@ -100,6 +100,23 @@ describe('choosing the number of workers from what the server shows', { timeout:
     assert.equal(controller.decide(7000, idle)?.to, 2, 'trouble a round later counts');
   });
 
+  it('a probe of one tab more from a steady count that does not pay goes back to it, not below', () => {
+    const controller = new ConcurrencyController({ max: 16, start: 5, holdRounds: 2 }, 0);
+    const round = evenRounds(controller);
+    const atCapacity5 = () => round(2000 * Math.max(1, controller.current / 5));
+    for (let step = 0; step < 12; step += 1) atCapacity5(); // 5 -> 10, down to 4, back to 5
+    const seen: number[] = [];
+    for (let step = 0; step < 12; step += 1) {
+      atCapacity5();
+      seen.push(controller.current);
+    }
+    assert.ok(seen.includes(6), `it probes 6 now and then: ${seen.join(' ')}`);
+    assert.ok(
+      seen.every((n) => n === 5 || n === 6),
+      `and goes back to 5, never below: ${seen.join(' ')}`,
+    );
+  });
+
   it('after a halving, answers slower than at that count before are the new server’s: no further shed', () => {
     const controller = new ConcurrencyController({ max: 8, start: 4, holdRounds: 3 }, 0);
     const round = evenRounds(controller);
