@@ -9,8 +9,9 @@
  *   the start, while each doubling pays off nearly in full); otherwise back to the count before, which
  *   stays for `holdRounds` before it probes again (after a doubling that did not pay, workers are
  *   taken away one by one while that costs no throughput);
- * - at a steady count, when tasks take clearly longer than at that count before (the server got
- *   slower or busier), one worker is taken away; if the throughput did not fall with it, another.
+ * - at a steady count, when tasks take clearly longer than usual at that count for two rounds in a
+ *   row (the server got slower or busier), one worker is taken away; if the throughput did not fall
+ *   with it, another.
  * A 429, an outage or a burst of errors halves the count (and forgets the usual times: that server is
  * gone); a machine short of memory takes one away;
  * tasks taking `overloadFactor` times their best time take one away at any moment.
@@ -81,6 +82,10 @@ const LOW_MEMORY_MB = 400;
 const BUSY_CPU = 0.97;
 /** At the start, a doubling that gives at least this share of its ideal gain is followed by another. */
 const QUICK_START_GAIN = 0.6;
+/** A steady round's weight in the usual answer time at its count (a moving average). */
+const USUAL_WEIGHT = 0.3;
+/** Rounds in a row that must be slower than usual before a tab goes. */
+const SLOW_ROUNDS = 2;
 
 type Phase = 'quick-start' | 'probing' | 'steady' | 'shedding';
 
@@ -90,8 +95,10 @@ export class ConcurrencyController {
   #phase: Phase = 'quick-start';
   #hold = 0;
   #last: Measured | null = null;
-  /** The mean task time at each count when it was last steady. */
+  /** The usual mean task time at each count: a moving average of its steady rounds. */
   #usual = new Map<number, number>();
+  /** Steady rounds in a row slower than usual at the current count. */
+  #slowRounds = 0;
   #bestMeanMs = Number.POSITIVE_INFINITY;
   #halvedAt = Number.NEGATIVE_INFINITY;
   /** A count that paid against one less, or held steady: a probe above it that does not pay goes back to it. */
@@ -202,10 +209,14 @@ export class ConcurrencyController {
   /** The same count as the round before: watch for a slower server, probe now and then. */
   #atSteadyCount(now: Measured, before: Measured | null, machine: MachinePressure): ConcurrencyChange | null {
     const usual = this.#usual.get(now.workers);
-    this.#usual.set(now.workers, usual === undefined ? now.meanMs : Math.min(usual * 1.05, now.meanMs));
-    if (usual !== undefined && now.meanMs > this.options.slowdownFactor * usual && now.workers > this.options.min) {
-      const slower = `answers ${Math.round((now.meanMs / usual - 1) * 100)}% slower than before at ${now.workers} tabs`;
-      return this.#change(-1, 'shedding', slower);
+    const slower = usual !== undefined && now.meanMs > this.options.slowdownFactor * usual;
+    this.#slowRounds = slower ? this.#slowRounds + 1 : 0;
+    if (!slower)
+      this.#usual.set(now.workers, usual === undefined ? now.meanMs : usual + USUAL_WEIGHT * (now.meanMs - usual));
+    // One slow round may be a few slow answers; two in a row are a slower server.
+    if (slower && this.#slowRounds >= SLOW_ROUNDS && now.workers > this.options.min) {
+      const percent = Math.round((now.meanMs / usual - 1) * 100);
+      return this.#change(-1, 'shedding', `answers ${percent}% slower than before at ${now.workers} tabs`);
     }
     if (!before) {
       return this.#phase === 'quick-start' ? this.#change(this.#current, 'quick-start', 'the server keeps up') : null;
@@ -235,6 +246,7 @@ export class ConcurrencyController {
     if (to === this.#current) return null;
     const change = { from: this.#current, to, reason };
     this.#current = to;
+    this.#slowRounds = 0;
     this.#countSince = this.#round.startedAt;
     return change;
   }
