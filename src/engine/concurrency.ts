@@ -13,7 +13,7 @@
  *   row (the server got slower or busier), one worker is taken away; if the throughput did not fall
  *   with it, another.
  * A 429, an outage or a burst of errors halves the count (and forgets the usual times: that server is
- * gone), and one more is tried two rounds later; a machine short of memory takes one away;
+ * gone), and one more is tried after three rounds; a machine short of memory takes one away;
  * tasks taking `overloadFactor` times their best time take one away at any moment.
  */
 export interface ConcurrencyOptions {
@@ -84,7 +84,7 @@ const BUSY_CPU = 0.97;
 const QUICK_START_GAIN = 0.6;
 /** A steady round's weight in the usual answer time at its count (a moving average). */
 const USUAL_WEIGHT = 0.3;
-/** After a halving, rounds before one tab more is tried (instead of holdRounds). */
+/** After a halving, the rounds held (instead of holdRounds): one tab more is tried after the third. */
 const HOLD_AFTER_HALVING = 1;
 /** Rounds in a row that must be slower than usual before a tab goes. */
 const SLOW_ROUNDS = 2;
@@ -249,7 +249,7 @@ export class ConcurrencyController {
     const change = { from: this.#current, to, reason };
     this.#current = to;
     this.#slowRounds = 0;
-    this.#countSince = this.#round.startedAt;
+    this.#countSince = this.#round.startedAt; // the round that starts with this change
     return change;
   }
 
