@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { settleWithin } from '../engine/time-limits.ts';
+import { targetIdOf } from './page-target.ts';
 
 /** How long a close may take before the browser is asked again. */
 const ASK_AGAIN_AFTER_MS = 1000;
@@ -26,11 +27,10 @@ async function askBrowserToClose(page: Page): Promise<void> {
   const browser = page.context().browser();
   if (!browser || page.isClosed()) return;
   try {
-    const pageSession = await page.context().newCDPSession(page);
-    const { targetInfo } = await pageSession.send('Target.getTargetInfo');
-    await pageSession.detach().catch(() => undefined);
+    const targetId = await targetIdOf(page);
+    if (!targetId) return;
     const browserSession = await browser.newBrowserCDPSession();
-    await browserSession.send('Target.closeTarget', { targetId: targetInfo.targetId }).catch(() => undefined);
+    await browserSession.send('Target.closeTarget', { targetId }).catch(() => undefined);
     await browserSession.detach().catch(() => undefined);
   } catch {
     // The page went away meanwhile, or this browser speaks no CDP: nothing more to ask.
