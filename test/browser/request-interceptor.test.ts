@@ -13,6 +13,7 @@ import { closePage } from '../../src/browser/close-page.ts';
 import { targetIdOf } from '../../src/browser/page-target.ts';
 import { blockResources } from '../../src/browser/resource-blocking.ts';
 import { fetchHeld, HELD_TITLE_PREFIX, type RequestInterceptor } from '../../src/browser/request-interceptor.ts';
+import { waitFor } from '../support/harness.ts';
 
 const PDF = Buffer.from('%PDF-1.4\n% a report\n%%EOF\n');
 
@@ -65,12 +66,6 @@ async function heldAfterClick(page: Page, button: string, rules: RequestIntercep
   return { held: await held, popup };
 }
 
-async function closedWithin(page: Page, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!page.isClosed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  return page.isClosed();
-}
-
 describe('request rules of the browser', () => {
   let host: BrowserHost;
   let site: Awaited<ReturnType<typeof startServer>>;
@@ -97,7 +92,7 @@ describe('request rules of the browser', () => {
       popup.on('framenavigated', (frame) => shown.push(frame.url()));
       popup.on('download', (download) => downloads.push(download.url()));
       assert.equal(site.hits.get(`/GetPdfReport/${kind}`) ?? 0, 0, 'the browser did not send it');
-      assert.ok(await closedWithin(popup, 5000), 'the report tab is closed');
+      await waitFor(() => popup.isClosed(), 5000, 'the report tab closed');
       assert.deepEqual(shown, [], 'it showed nothing');
       const response = await fetchHeld(page.context(), held, 10_000);
       assert.equal(response.status, 200);
