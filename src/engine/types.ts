@@ -46,14 +46,18 @@ export interface SlotFactory<S extends Slot> {
   create(workerId: number): Promise<S>;
 }
 
+export type StepKind = 'server' | 'own' | 'in-line';
+
 export interface TaskContext {
   /** Aborted when the task timed out, stalled, ended, or the run is stopping. */
   readonly signal: AbortSignal;
   /**
    * Report progress: names the current step and feeds the watchdog. `own` marks a step that waits
    * on nothing but this machine (the disk, the CPU): taking too long there is never the server's hang.
+   * `in-line` marks a wait for other tasks' requests to be answered first (a RequestGate): never a
+   * hang of its own, since each request ahead of it has its own time limit.
    */
-  step(name: string, kind?: 'server' | 'own'): void;
+  step(name: string, kind?: StepKind): void;
 }
 
 /** What a worker does with one task on its slot. Throw a TaskFailure to say how it failed. */

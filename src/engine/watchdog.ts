@@ -49,7 +49,7 @@ export class Watchdog {
   /** One look at every worker. */
   check(now = Date.now()): void {
     for (const view of this.#pool.snapshot()) {
-      if (view.state !== 'working') continue;
+      if (view.state !== 'working' || view.inLine) continue;
       const step = view.step ?? 'unknown';
       const waitedMs = now - view.since;
       const limitMs = this.#timings.limitMs(step);

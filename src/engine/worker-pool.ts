@@ -7,7 +7,7 @@ import { RecoveryGate } from './gate.ts';
 import { StepTimings } from './step-timing.ts';
 import type { SharedBudget } from './shared-budget.ts';
 import { pause, raceAbort, settleWithin, withTimeout } from './time-limits.ts';
-import type { Job, RecoveryHooks, Slot, SlotFactory, Task, TaskQueue } from './types.ts';
+import type { Job, RecoveryHooks, Slot, SlotFactory, StepKind, Task, TaskQueue } from './types.ts';
 import { WakeSignal } from './wake-signal.ts';
 
 export interface PoolOptions {
@@ -87,6 +87,8 @@ export interface WorkerView {
   step?: string;
   /** True while the step waits on this machine only (see TaskContext.step). */
   ownStep?: boolean;
+  /** True while the step waits in line behind other tasks' requests (see TaskContext.step). */
+  inLine?: boolean;
   /** When the current step (or state) began, ms since epoch. */
   since: number;
   taskStartedAt?: number;
@@ -468,7 +470,7 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     const timer = setTimeout(() => controller.abort(timeoutFailure()), this.options.taskTimeoutMs);
     const context = {
       signal: controller.signal,
-      step: (name: string, kind?: 'server' | 'own') => this.#step(worker, running, name, kind === 'own'),
+      step: (name: string, kind?: StepKind) => this.#step(worker, running, name, kind),
     };
     const work = this.#parts.job.run(running.task, slot, context);
     try {
@@ -501,11 +503,12 @@ export class WorkerPool<T extends Task, S extends Slot, R> {
     await settleWithin(taking, this.options.evidenceTimeoutMs);
   }
 
-  #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string, ownStep: boolean): void {
+  #step(worker: WorkerState<S, T>, running: RunningTask<T>, name: string, kind: StepKind = 'server'): void {
     if (running.controller.signal.aborted) return;
     this.#recordStepEnd(worker);
     const { task, startedAt } = running;
-    this.#setView(worker, { state: 'working', taskId: task.id, step: name, ownStep, taskStartedAt: startedAt });
+    const view = { step: name, ownStep: kind === 'own', inLine: kind === 'in-line', taskStartedAt: startedAt };
+    this.#setView(worker, { state: 'working', taskId: task.id, ...view });
     this.events.emit({ type: 'task-step', worker: worker.id, task: running.task, step: name });
     this.#renewLease(worker, running);
   }
