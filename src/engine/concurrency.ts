@@ -1,3 +1,5 @@
+import { GateWatch, type GateReading, type WatchedGate } from './gate-watch.ts';
+
 /**
  * Chooses how many workers should run, by measuring what each one more or one less gives.
  *
@@ -15,6 +17,15 @@
  * A 429, an outage or a burst of errors halves the count (and forgets the usual times: that server is
  * gone), and one more is tried after three rounds; a machine short of memory takes one away;
  * tasks taking `overloadFactor` times their best time take one away at any moment.
+ *
+ * With a gate (the requests that cost the server most pass it, see RequestGate and GateWatch) its
+ * answers are the server's own answer times: each round also sets how many of them may be in flight
+ * (about what the server answers at its usual pace, plus one), and
+ * - workers waiting at the gate one or more at a time on average: that many go away at once;
+ * - one worker more pays only when it did not make those answers slower or wait at the gate, and
+ *   none is tried while they do;
+ * - slower whole tasks take a worker away only when the gated answers are at their usual pace (the
+ *   slowness is elsewhere): otherwise the gate tells it better.
  */
 export interface ConcurrencyOptions {
   /** Never fewer. Default 1. */
@@ -86,8 +97,12 @@ const QUICK_START_GAIN = 0.6;
 const USUAL_WEIGHT = 0.3;
 /** After a halving, the rounds held (instead of holdRounds): one tab more is tried after the third. */
 const HOLD_AFTER_HALVING = 1;
+/** After one tab more paid, the rounds held before the next is tried. */
+const HOLD_AFTER_PAID = 2;
 /** Rounds in a row that must be slower than usual before a tab goes. */
 const SLOW_ROUNDS = 2;
+/** Workers waiting at the gate on average: this many or more are workers too many. */
+const WAITING_TOO_MANY = 1;
 
 type Phase = 'quick-start' | 'probing' | 'steady' | 'shedding';
 
@@ -108,9 +123,13 @@ export class ConcurrencyController {
   /** When the count last changed: tasks started before it say nothing about this count. */
   #countSince: number;
   #round: Round;
+  #gate: GateWatch | null;
+  /** What the gate showed over the last round. */
+  #gateReading: GateReading | null = null;
 
-  constructor(options: Partial<ConcurrencyOptions> = {}, now = Date.now()) {
+  constructor(options: Partial<ConcurrencyOptions> = {}, now = Date.now(), gate: WatchedGate | null = null) {
     this.options = { ...concurrencyDefaults, ...options };
+    this.#gate = gate && new GateWatch(gate);
     this.#current = this.#bounded(this.options.start);
     this.#countSince = now;
     this.#round = { startedAt: now, durations: [], troubled: null };
@@ -144,7 +163,8 @@ export class ConcurrencyController {
     const enough = round.durations.length >= perWorker * this.#current;
     if (now - round.startedAt < this.options.minRoundMs || !enough) return null;
     const measured = this.#measure(round);
-    this.#round = { startedAt: now, durations: [], troubled: null };
+    this.#gateReading = this.#gate?.endRound() ?? null;
+    this.#newRound(now);
     if (machine.freeMemoryMb < LOW_MEMORY_MB) return this.#change(-1, 'steady', 'this computer is low on memory');
     if (measured.meanMs > this.options.overloadFactor * this.#bestMeanMs) {
       return this.#change(
@@ -179,12 +199,21 @@ export class ConcurrencyController {
         }
         return this.#change(-1, 'shedding', `more tabs did not pay (${percent})`);
       }
+      if (this.#gate?.queues(this.#gateReading)) {
+        this.#hold = this.options.holdRounds;
+        return this.#change(-1, 'steady', `one tab more only made ${this.#gate.gate.name} wait`);
+      }
       if (machine.cpuBusy >= BUSY_CPU) return this.#settle(); // this computer cannot give more
       const ideal = now.workers / before.workers - 1;
       if (this.#phase === 'quick-start' && gain >= QUICK_START_GAIN * ideal) {
         return this.#change(now.workers, 'quick-start', `more tabs pay (${percent})`);
       }
-      if (now.workers === before.workers + 1) this.#paidAt = now.workers;
+      if (now.workers === before.workers + 1) {
+        // Stays: one lucky round must not carry the count two above where it belongs.
+        this.#paidAt = now.workers;
+        this.#settle(HOLD_AFTER_PAID);
+        return null;
+      }
       return this.#change(1, 'probing', `one tab more paid (${percent})`);
     }
     if (this.#phase === 'shedding' && gain > -this.options.minGain) {
@@ -202,21 +231,27 @@ export class ConcurrencyController {
   }
 
   /** Stays at the current count for a while. */
-  #settle(): null {
+  #settle(rounds = this.options.holdRounds): null {
     this.#phase = 'steady';
-    this.#hold = this.options.holdRounds;
+    this.#hold = rounds;
     return null;
   }
 
   /** The same count as the round before: watch for a slower server, probe now and then. */
   #atSteadyCount(now: Measured, before: Measured | null, machine: MachinePressure): ConcurrencyChange | null {
+    const reading = this.#gateReading;
+    if (reading && reading.waiting >= WAITING_TOO_MANY && now.workers > this.options.min) {
+      return this.#shedWaiting(reading);
+    }
     const usual = this.#usual.get(now.workers);
     const slower = usual !== undefined && now.meanMs > this.options.slowdownFactor * usual;
     this.#slowRounds = slower ? this.#slowRounds + 1 : 0;
     if (!slower)
       this.#usual.set(now.workers, usual === undefined ? now.meanMs : usual + USUAL_WEIGHT * (now.meanMs - usual));
-    // One slow round may be a few slow answers; two in a row are a slower server.
-    if (slower && this.#slowRounds >= SLOW_ROUNDS && now.workers > this.options.min) {
+    // One slow round may be a few slow answers; two in a row are a slower server. Where the gated
+    // requests wait, the gate's answers tell that better than whole tasks (which include the wait).
+    const gateGoverns = this.#gate?.queues(reading) === true;
+    if (slower && this.#slowRounds >= SLOW_ROUNDS && now.workers > this.options.min && !gateGoverns) {
       const percent = Math.round((now.meanMs / usual - 1) * 100);
       return this.#change(-1, 'shedding', `answers ${percent}% slower than before at ${now.workers} tabs`);
     }
@@ -227,16 +262,34 @@ export class ConcurrencyController {
       this.#hold -= 1;
       return null;
     }
-    if (machine.cpuBusy >= BUSY_CPU) return null;
+    if (machine.cpuBusy >= BUSY_CPU || this.#gate?.queues(reading) || this.#gate?.unsure(reading)) return null;
     this.#paidAt = now.workers;
     return this.#change(1, 'probing', 'trying one tab more');
+  }
+
+  /**
+   * Workers waited at the gate one or more at a time: the server has no place for their requests, so
+   * that many go away at once. The usual task times were measured on a server with more places.
+   */
+  #shedWaiting(reading: GateReading): ConcurrencyChange | null {
+    this.#usual.clear();
+    this.#last = null;
+    this.#hold = this.options.holdRounds;
+    const waited = `${reading.waiting.toFixed(1)} tabs waited to send ${this.#gate!.gate.name}`;
+    return this.#change(-Math.floor(reading.waiting), 'steady', `${waited} (at most ${reading.limit} in flight)`);
+  }
+
+  /** A new round, of the gate too. */
+  #newRound(now: number): void {
+    this.#round = { startedAt: now, durations: [], troubled: null };
+    this.#gate?.startRound();
   }
 
   /** Trouble from the server halves the count; the usual times were measured on the server before it. */
   #halve(now: number, reason: string): ConcurrencyChange | null {
     this.#halvedAt = now;
     this.#usual.clear();
-    this.#round = { startedAt: now, durations: [], troubled: null };
+    this.#newRound(now);
     this.#last = null;
     this.#hold = HOLD_AFTER_HALVING; // halving is blunt: the knee is likely above, so look for it soon
     return this.#change(Math.floor(this.#current / 2) - this.#current, 'steady', reason);
