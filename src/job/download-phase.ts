@@ -1,4 +1,5 @@
 import { ConcurrencyController } from '../engine/concurrency.ts';
+import type { RequestGate } from '../engine/request-gate.ts';
 import { messageOf, TaskFailure } from '../engine/failure.ts';
 import type { StepTimings } from '../engine/step-timing.ts';
 import { Watchdog } from '../engine/watchdog.ts';
@@ -42,6 +43,8 @@ export interface DownloadDeps {
   /** Tabs shared with the runs of other accounts. */
   budget?: SharedBudget;
   portal: Portal;
+  /** The portal's costliest requests pass it; with WORKERS=auto the controller sets its limit. */
+  requestGate: RequestGate;
   store: PdfStore;
   /** Where the error snapshots go (run_data/snapshots). */
   snapshotsFolder: string;
@@ -69,7 +72,7 @@ export async function downloadAll(setup: DownloadDeps): Promise<PoolResult> {
   const { settings } = setup;
   const concurrency =
     settings.workers === 'auto'
-      ? new ConcurrencyController({ max: settings.maxWorkers, start: AUTO_START_TABS })
+      ? new ConcurrencyController({ max: settings.maxWorkers, start: AUTO_START_TABS }, Date.now(), setup.requestGate)
       : undefined;
   const deps: PoolDeps = { ...setup, concurrency, machine: new MachineLoad() };
   let result = await runPool(deps);

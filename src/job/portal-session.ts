@@ -1,6 +1,7 @@
 import type { AccountBrowser } from '../browser/browser-host.ts';
 import type { Settings } from '../config/settings.ts';
 import { exponentialBackoff } from '../engine/backoff.ts';
+import { RequestGate } from '../engine/request-gate.ts';
 import { messageOf, type TaskFailure } from '../engine/failure.ts';
 import type { RunLedger } from '../ledger/run-ledger.ts';
 import type { Portal, PortalDeps, PortalKind } from '../portal/portal.ts';
@@ -30,11 +31,14 @@ export interface PortalSessionDeps {
 export class PortalSession {
   readonly portal: Portal;
   readonly recovery: RecoveryPolicy;
+  /** The portal's costliest requests (its PDFs) pass it: WORKERS=auto caps them (see RequestGate). */
+  readonly requestGate: RequestGate;
   #deps: PortalSessionDeps;
 
-  private constructor(deps: PortalSessionDeps, portal: Portal) {
+  private constructor(deps: PortalSessionDeps, portal: Portal, requestGate: RequestGate) {
     this.#deps = deps;
     this.portal = portal;
+    this.requestGate = requestGate;
     const { host, log, ledger, settings } = deps;
     this.recovery = new RecoveryPolicy({
       portal,
@@ -54,8 +58,13 @@ export class PortalSession {
 
   /** The portal of the run's browser (not started yet: see `start`). */
   static async open(deps: PortalSessionDeps): Promise<PortalSession> {
-    const portal = await deps.portalKind.open(portalDeps(deps.settings, deps.host, deps.keeper, deps.log));
-    return new PortalSession(deps, portal);
+    const onLimit = (limit: number, before: number) =>
+      deps.log.detail(
+        `PDF requests in flight: at most ${limit} (${Number.isFinite(before) ? before : 'no limit'} before)`,
+      );
+    const gate = new RequestGate({ name: 'PDF requests', onLimit });
+    const portal = await deps.portalKind.open(portalDeps(deps.settings, deps.host, deps.keeper, deps.log, gate));
+    return new PortalSession(deps, portal, gate);
   }
 
   /** The browser started, with the saved session's cookies back in it. */
@@ -79,8 +88,17 @@ export class PortalSession {
   }
 }
 
-/** What a portal is opened with on `host`: the account's settings, its browser, its session's keeper. */
-export function portalDeps(settings: Settings, host: AccountBrowser, keeper: SessionKeeper, log: Log): PortalDeps {
+/**
+ * What a portal is opened with on `host`: the account's settings, its browser, its session's keeper,
+ * and the gate of its costliest requests (none that ever limits them by default).
+ */
+export function portalDeps(
+  settings: Settings,
+  host: AccountBrowser,
+  keeper: SessionKeeper,
+  log: Log,
+  requestGate = new RequestGate(),
+): PortalDeps {
   return {
     origin: settings.portalUrl,
     credentials: { username: settings.username, password: settings.password },
@@ -93,6 +111,7 @@ export function portalDeps(settings: Settings, host: AccountBrowser, keeper: Ses
       sessionOpened: () => keeper.save(),
     },
     stepTimeoutMs: settings.taskTimeoutMs,
+    requestGate,
   };
 }
 

@@ -143,7 +143,7 @@ class BookoutRun {
     return await this.ledger.startInvocation(mostTabs(this.settings));
   }
 
-  #downloadDeps({ portal, recovery }: PortalSession) {
+  #downloadDeps({ portal, recovery, requestGate }: PortalSession) {
     const mode = this.request.progress ?? 'auto';
     return {
       settings: this.settings,
@@ -151,6 +151,7 @@ class BookoutRun {
       figures: this.figures,
       budget: this.parts.budget,
       portal,
+      requestGate,
       store: new PdfStore(this.paths.pdfs, this.writer, portal.reportIdentity),
       snapshotsFolder: this.paths.snapshots,
       log: this.log,

@@ -2,6 +2,7 @@
 // portal's pages, selectors, flows and report format; the job depends on this interface alone.
 import type { BrowserContext } from 'playwright-core';
 import type { RequestInterceptor } from '../browser/request-interceptor.ts';
+import type { RequestGate } from '../engine/request-gate.ts';
 import type { Slot, TaskContext } from '../engine/types.ts';
 import { ExitCode, UserError } from '../errors.ts';
 import type { InventoryRow } from '../records.ts';
@@ -162,6 +163,11 @@ export interface PortalDeps {
   events: PortalEvents;
   /** Upper bound of any single wait on a page. */
   stepTimeoutMs: number;
+  /**
+   * The requests that cost the portal most (the adapter knows which) go through it: with WORKERS=auto
+   * it caps how many are in flight once the portal lets them wait in line.
+   */
+  requestGate: RequestGate;
 }
 
 export type PortalFactory = (deps: PortalDeps) => Promise<Portal>;

@@ -2,12 +2,13 @@
 // may open its report tab: with window.open of the address or a target=_blank link the report is
 // fetched without a tab being made; an empty tab sent to the address later comes, its request is
 // held and sent, and it is closed before it shows anything. Each way: one request, the bytes whole,
-// with the session's cookie.
+// with the session's cookie. The requests pass the gate of the portal's costliest requests.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { BrowserHost } from '../../src/browser/browser-host.ts';
+import { RequestGate } from '../../src/engine/request-gate.ts';
 import { PdfCapture } from '../../src/portal/values-online/pdf-capture.ts';
 
 const REPORT = '/ValuesOnline/Reports/GetPdfReport';
@@ -19,14 +20,22 @@ const OPENERS = {
   'window.open of another page': `window.open('/help', '_blank')`,
 };
 
-function startServer(): Promise<{ server: Server; origin: string; hits: Map<string, number> }> {
+/** The report takes 200 ms; `reports` counts those in flight now and at most. */
+function startServer() {
   const hits = new Map<string, number>();
+  const reports = { now: 0, most: 0 };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const sid = /sid=(\w+)/.exec(req.headers.cookie ?? '')?.[1];
     if (path === REPORT) {
-      return res.writeHead(200, { 'Content-Type': 'application/pdf' }).end(`%PDF-1.4\n% sid=${sid}\n%%EOF\n`);
+      reports.now += 1;
+      reports.most = Math.max(reports.most, reports.now);
+      setTimeout(() => {
+        reports.now -= 1;
+        res.writeHead(200, { 'Content-Type': 'application/pdf' }).end(`%PDF-1.4\n% sid=${sid}\n%%EOF\n`);
+      }, 200);
+      return;
     }
     const opener = OPENERS[decodeURIComponent(path.slice(1)) as keyof typeof OPENERS] ?? '';
     res
@@ -35,10 +44,11 @@ function startServer(): Promise<{ server: Server; origin: string; hits: Map<stri
         `<!doctype html><button type="button" onclick="setTimeout(function () { ${opener} }, 50)">Create PDF</button>`,
       );
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits }),
-    ),
+  return new Promise<{ server: Server; origin: string; hits: Map<string, number>; reports: typeof reports }>(
+    (resolve) =>
+      server.listen(0, '127.0.0.1', () =>
+        resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, reports }),
+      ),
   );
 }
 
@@ -46,11 +56,12 @@ describe('taking the report a page opens', { timeout: 120_000 }, () => {
   let host: BrowserHost;
   let site: Awaited<ReturnType<typeof startServer>>;
   let capture: PdfCapture;
+  const gate = new RequestGate({ name: 'PDF requests' });
 
   before(async () => {
     site = await startServer();
     host = new BrowserHost({ headless: true, executablePath: process.env.BROWSER_PATH });
-    capture = new PdfCapture(host.interceptor, 10_000);
+    capture = new PdfCapture(host.interceptor, 10_000, gate);
     capture.install();
     await host.start();
   });
@@ -106,5 +117,31 @@ describe('taking the report a page opens', { timeout: 120_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(site.hits.get(REPORT) ?? 0, 0);
     await page.close();
+  });
+
+  it('through the gate: with room for one, two tabs send their reports one after the other', async () => {
+    site.hits.clear();
+    site.reports.most = 0;
+    gate.limit = 1;
+    try {
+      const pages = await Promise.all([host.newPage(), host.newPage()]);
+      await Promise.all(pages.map((page) => page.goto(`${site.origin}/window.open`)));
+      const steps: string[] = [];
+      const stepsOf = (tab: number) => ({
+        inLine: () => steps.push(`${tab} in line`),
+        waiting: () => steps.push(`${tab} sent`),
+      });
+      const reports = await Promise.all(
+        pages.map((page, index) => capture.create(page, 10_000, new AbortController().signal, stepsOf(index))),
+      );
+      assert.ok(reports.every((report) => report.status === 200));
+      assert.equal(site.hits.get(REPORT), 2);
+      assert.equal(site.reports.most, 1, 'never two reports in flight at once');
+      assert.equal(steps.filter((step) => step.endsWith('in line')).length, 1, `one waited: ${steps.join(', ')}`);
+      assert.ok(gate.round().answers >= 2, 'the gate counted the answers');
+      await Promise.all(pages.map((page) => page.close()));
+    } finally {
+      gate.limit = Number.POSITIVE_INFINITY;
+    }
   });
 });

@@ -39,7 +39,7 @@ class ValuesOnline implements Portal {
   constructor(deps: PortalDeps) {
     this.#deps = deps;
     this.#addresses = new VehicleAddresses((change) => deps.events.info(change));
-    this.#capture = new PdfCapture(deps.interceptor, deps.stepTimeoutMs);
+    this.#capture = new PdfCapture(deps.interceptor, deps.stepTimeoutMs, deps.requestGate);
     this.#session = new ValuesOnlineSession({
       origin: deps.origin,
       credentials: deps.credentials,

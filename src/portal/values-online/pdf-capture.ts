@@ -10,6 +10,7 @@ import { closePage } from '../../browser/close-page.ts';
 import { targetIdOf } from '../../browser/page-target.ts';
 import { failureFromNetworkError, failureFromStatus } from '../../browser/web-failures.ts';
 import { TaskFailure, messageOf } from '../../engine/failure.ts';
+import type { RequestGate } from '../../engine/request-gate.ts';
 import { awaitReportAddress, awaitTitle, clickIn, keepReportAddress } from './in-page.ts';
 import { armed, failFastOnErrors, portalPageIn } from './landing.ts';
 import { PageChanged } from './page-facts.ts';
@@ -34,10 +35,13 @@ import { PDF_URL_PART, PDF_URL_PATTERN, SELECTORS } from './selectors.ts';
 export class PdfCapture {
   #interceptor: RequestInterceptor;
   #fetchTimeoutMs: number;
+  #gate: RequestGate;
 
-  constructor(interceptor: RequestInterceptor, fetchTimeoutMs: number) {
+  /** `gate`: the report requests are sent through it (the portal's costliest work). */
+  constructor(interceptor: RequestInterceptor, fetchTimeoutMs: number, gate: RequestGate) {
     this.#interceptor = interceptor;
     this.#fetchTimeoutMs = fetchTimeoutMs;
+    this.#gate = gate;
   }
 
   /** Holds the report requests of every tab of the browser from now on. */
@@ -49,7 +53,7 @@ export class PdfCapture {
    * Clicks Create PDF in `page` (its reports dialog open) and takes the report from the tab *this*
    * page opened: the bytes, not yet proven, and the address they came from.
    */
-  async create(page: Page, timeoutMs: number, signal: AbortSignal, waiting?: () => void): Promise<FetchedResponse> {
+  async create(page: Page, timeoutMs: number, signal: AbortSignal, steps?: ReportSteps): Promise<FetchedResponse> {
     const opener = await targetIdOf(page);
     // Watched from before the click: the download of a report that goes around the capture may come
     // on this page before the popup is known, and the popup's first request before it is followed.
@@ -84,8 +88,11 @@ export class PdfCapture {
       page.off('popup', onPopup);
       for (const popup of popups) void closePage(popup); // no need to wait: the request is here, or the attempt failed
     }
-    waiting?.();
-    const response = await this.#fetch(page.context(), request, signal);
+    const send = () => {
+      steps?.waiting();
+      return this.#fetch(page.context(), request, signal);
+    };
+    const response = await this.#gate.run(send, signal, steps?.inLine);
     const failure = failureFromStatus(response.status, response.headers, 'downloading the PDF');
     if (failure) throw failure;
     const head = response.body.subarray(0, 200_000).toString('latin1');
@@ -130,6 +137,12 @@ export class PdfCapture {
       throw failureFromNetworkError(messageOf(error), 'downloading the PDF', error);
     }
   }
+}
+
+/** Told as the report request waits: first for a place at the gate (only when it must), then for the answer. */
+export interface ReportSteps {
+  inLine(): void;
+  waiting(): void;
 }
 
 /**

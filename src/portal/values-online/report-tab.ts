@@ -298,9 +298,10 @@ export class VehicleReportTab implements ReportTab {
 
   /** Clicks Create PDF in the vehicle's page and takes the report from the popup *that* page opened. */
   async #createPdf(vehiclePage: Page, { signal, step }: TaskContext): Promise<Buffer> {
-    const report = await this.#capture.create(vehiclePage, this.#settings.stepTimeoutMs, signal, () =>
-      step('waiting for PDF'),
-    );
+    const report = await this.#capture.create(vehiclePage, this.#settings.stepTimeoutMs, signal, {
+      inLine: () => step('waiting for a PDF slot', 'in-line'),
+      waiting: () => step('waiting for PDF'),
+    });
     return report.body;
   }
 }
