@@ -201,7 +201,8 @@ export class ConcurrencyController {
       }
       if (this.#gate?.queues(this.#gateReading)) {
         this.#hold = this.options.holdRounds;
-        return this.#change(-1, 'steady', `one tab more only made ${this.#gate.gate.name} wait`);
+        const more = now.workers === before.workers + 1 ? 'one tab more' : 'more tabs';
+        return this.#change(-1, 'steady', `${more} only made ${this.#gate.gate.name} wait`);
       }
       if (machine.cpuBusy >= BUSY_CPU) return this.#settle(); // this computer cannot give more
       const ideal = now.workers / before.workers - 1;

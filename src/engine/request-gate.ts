@@ -16,7 +16,6 @@ export interface GateRound {
   answers: number;
   /** Their mean time from sending to answer; 0 without answers. */
   meanAnswerMs: number;
-
   /** Requests in flight, on average over the round's time. */
   meanInFlight: number;
   /** Requests waiting to be sent, on average over the round's time. */
