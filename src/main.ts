@@ -4,7 +4,6 @@ import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { groupAccounts, groupSettings, groupStatusCommand } from './cli/accounts.ts';
 import { forgetPasswordCommand, runSettings } from './cli/credentials.ts';
-import { enqueueCommand, queueStatusCommand, workerCommand } from './cli/queue.ts';
 import {
   addSettingFlags,
   BOOKOUT_VERSION,
@@ -210,6 +209,7 @@ function buildProgram(): Command {
       async (options: { run?: string; json?: boolean; accounts?: string; queue?: string | true }, command: Command) => {
         if (options.queue !== undefined) {
           const queue = options.queue === true ? undefined : options.queue;
+          const { queueStatusCommand } = await import('./cli/queue.ts');
           process.exitCode = await queueStatusCommand(output, command, { queue, json: options.json });
           return;
         }
@@ -238,6 +238,7 @@ function buildProgram(): Command {
       ])}`,
     )
     .action(async (options: { accounts: string; queue?: string; new?: boolean }, command: Command) => {
+      const { enqueueCommand } = await import('./cli/queue.ts');
       process.exitCode = await enqueueCommand(output, command, options);
     });
 
@@ -259,6 +260,7 @@ function buildProgram(): Command {
       ])}\n\nEach job's password comes from this machine's environment (or .env) or its keychain, as the accounts file says.`,
     )
     .action(async (options: { queue?: string; maxAccounts?: string; name?: string }, command: Command) => {
+      const { workerCommand } = await import('./cli/queue.ts');
       process.exitCode = await workerCommand(output, command, options);
     });
 
