@@ -75,20 +75,23 @@ export async function checkPortal(request: CheckPortalRequest): Promise<CheckOut
     keeper.forget();
   });
   try {
-    portal = await request.portalKind.open(portalDeps(settings, host, keeper, log));
+    const opened = await request.portalKind.open(portalDeps(settings, host, keeper, log));
+    portal = opened;
     await host.start();
     await keeper.restore();
-    const identity = portal.reportIdentity;
-    check = await portal.check({
-      csvFile: join(keepIn ?? scratch, 'inventory.csv'),
-      prove: async (pdf, reference) => {
-        const proof = await provePdf(pdf, reference, identity);
-        return proof.ok ? null : proof.reason;
-      },
-      signal: stopSignal,
-      logoutWithinMs: LOGOUT_WITHIN_MS,
-      stepStarted: request.stepStarted,
-    });
+    const identity = opened.reportIdentity;
+    const checkOnce = () =>
+      opened.check({
+        csvFile: join(keepIn ?? scratch, 'inventory.csv'),
+        prove: async (pdf, reference) => {
+          const proof = await provePdf(pdf, reference, identity);
+          return proof.ok ? null : proof.reason;
+        },
+        signal: stopSignal,
+        logoutWithinMs: LOGOUT_WITHIN_MS,
+        stepStarted: request.stepStarted,
+      });
+    check = await checkOnceMore(checkOnce, { host, keeper, stopSignal });
     if (check.loggedOut) keeper.forget();
     Object.assign(outcome, verdictOf(check));
     const logout = check.steps.find((step) => step.name === 'logging out');
@@ -102,6 +105,39 @@ export async function checkPortal(request: CheckPortalRequest): Promise<CheckOut
     releaseScratchFolder(scratch);
   }
   return { ...outcome, check, kept: keepIn && check ? await keep(check, keepIn) : [] };
+}
+
+/**
+ * The check, run once more in a new browser when the browser ended by itself before a login was
+ * sent (a busy machine can lose it at start): nothing of the portal was checked yet, and the
+ * check still logs in once. A browser lost after the login ends the check with what it found.
+ */
+async function checkOnceMore(
+  checkOnce: () => Promise<PortalCheck>,
+  parts: { host: BrowserHost; keeper: SessionKeeper; stopSignal: AbortSignal },
+): Promise<PortalCheck> {
+  const { host, keeper, stopSignal } = parts;
+  const lostBeforeLogin = () => !stopSignal.aborted && !host.isAlive() && !keeper.loginSent;
+  let lost: unknown;
+  try {
+    const check = await checkOnce();
+    if (!lostBeforeLogin()) return check;
+    lost = check.problem;
+  } catch (error) {
+    if (!lostBeforeLogin()) throw error;
+    lost = messageOf(error);
+  }
+  await host.relaunch();
+  try {
+    const check = await checkOnce();
+    check.notes.unshift(
+      `the browser ended by itself before the login (${String(lost)}); the check ran again in a new one`,
+    );
+    return check;
+  } catch (error) {
+    if (!lostBeforeLogin()) throw error;
+    throw new UserError(`the browser ended by itself twice before the login (${messageOf(error)})`, ExitCode.stopped);
+  }
 }
 
 /** Logs out of what the check may have left open; the problem when that did not work. */

@@ -42,6 +42,11 @@ export class SessionKeeper {
     return this.#restored || this.#opened;
   }
 
+  /** True once a login was sent in this process (whatever its answer). */
+  get loginSent(): boolean {
+    return this.#opened;
+  }
+
   /** A login is about to be sent: from now on a session may be open, whatever the answer. */
   loginTried(): void {
     this.#opened = true;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Fact, PortalOptions } from '../../sim/index.ts';
 import { openWorkspace, runCli, startCli, waitFor } from '../support/harness.ts';
+import { browserProcess } from '../support/processes.ts';
 
 const LIMIT = { timeout: 90_000 };
 const FACT_LINE = /^ {2}(ok {2}|FAIL|-- {2}) {2}(.*)$/;
@@ -128,4 +129,31 @@ describe('bookout check', () => {
       await ws.close();
     }
   });
+
+  it(
+    'the browser ends by itself before the login: the check runs again in a new one, with one login',
+    LIMIT,
+    async () => {
+      const ws = await openWorkspace({ vehicles: 6, faults: { hang: { rate: 1, steps: ['login'] } } });
+      try {
+        const run = startCli(['check'], ws.env(), ws.dir);
+        await run.waitForOutput(/opening the start page \.\.\./, 60_000);
+        await waitFor(() => (ws.portal.stats().requests.byRoute['login-page'] ?? 0) > 0, 30_000, 'the start page');
+        ws.portal.setFaults({ hang: { rate: 0 } });
+        const browser = browserProcess(run.child.pid!);
+        assert.ok(browser, 'found the browser process');
+        process.kill(browser, 'SIGKILL');
+        const result = await run.done;
+        assert.equal(result.code, 0, result.stdout);
+        assert.match(
+          result.stdout,
+          /Note: the browser ended by itself before the login .*; the check ran again in a new one/,
+        );
+        const stats = ws.portal.stats();
+        assert.deepEqual([stats.logins.accepted, stats.logouts, stats.pdf.generations], [1, 1, 1]);
+      } finally {
+        await ws.close();
+      }
+    },
+  );
 });
