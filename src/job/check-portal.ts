@@ -118,11 +118,11 @@ async function checkOnceMore(
 ): Promise<PortalCheck> {
   const { host, keeper, stopSignal } = parts;
   const lostBeforeLogin = () => !stopSignal.aborted && !host.isAlive() && !keeper.loginSent;
-  let lost: unknown;
+  let lost: string;
   try {
     const check = await checkOnce();
     if (!lostBeforeLogin()) return check;
-    lost = check.problem;
+    lost = check.problem ?? 'the browser closed';
   } catch (error) {
     if (!lostBeforeLogin()) throw error;
     lost = messageOf(error);
@@ -130,9 +130,7 @@ async function checkOnceMore(
   await host.relaunch();
   try {
     const check = await checkOnce();
-    check.notes.unshift(
-      `the browser ended by itself before the login (${String(lost)}); the check ran again in a new one`,
-    );
+    check.notes.unshift(`the browser ended by itself before the login (${lost}); the check ran again in a new one`);
     return check;
   } catch (error) {
     if (!lostBeforeLogin()) throw error;
